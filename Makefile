@@ -1,0 +1,41 @@
+# make test: everything CI runs, from a bare machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+APT_PACKAGES := mariadb-server postgresql rabbitmq-server redis-server
+
+.PHONY: test unit functional lint services system-packages venv clean
+
+test: venv services
+	$(PY) -m ruff check masakari novasim tests tools
+	$(PY) -m pytest -q -rs tests
+
+unit: venv
+	$(PY) -m pytest -q tests/unit
+
+functional: venv services
+	$(PY) -m pytest -q tests/functional
+
+lint: venv
+	$(PY) -m ruff check masakari novasim tests tools
+
+services: system-packages
+	bash tools/start-services.sh
+
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	    dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq $$missing; fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,11 @@
+import pytest
+
+from tests.support import databases
+
+
+@pytest.fixture(params=databases.BACKENDS)
+def database_url(request, tmp_path):
+    """A fresh, empty database on each of SQLite, MariaDB and PostgreSQL."""
+    url = databases.create(request.param, tmp_path)
+    yield url
+    databases.drop(url)
