@@ -24,6 +24,10 @@ class Invalid(MasakariException):
     message = 'Bad Request - Invalid Parameters'
 
 
+class ValidationError(Invalid):
+    """A request body that fails its JSON schema; the message is final."""
+
+
 class InvalidInput(Invalid):
     message = 'Invalid input received: %(reason)s'
 

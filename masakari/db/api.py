@@ -2,16 +2,416 @@
 
 Sessions come from oslo.db's enginefacade, configured from the [database]
 options on first use (so API workers forked by the server each open their
-own connections).
+own connections). Functions return detached ORM rows; soft-deleted rows are
+invisible everywhere.
 """
+import datetime
+import json
+
+import sqlalchemy as sa
+from oslo_db import api as oslo_db_api
+from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
+from oslo_db.sqlalchemy import utils as sqlalchemyutils
+from oslo_utils import uuidutils
+
+from masakari import exception
+from masakari.db import models
 
 context_manager = enginefacade.transaction_context()
 
+# Notifications that still need work block changes to their host's segment.
+UNFINISHED_STATUSES = ('new', 'running', 'error')
+
+_retry_on_deadlock = oslo_db_api.wrap_db_retry(max_retries=5,
+                                               retry_on_deadlock=True)
+
 
 def configure(conf) -> None:
-    context_manager.configure(**dict(conf.database.items()))
+    context_manager.configure(connection=conf.database.connection,
+                              **_engine_options(conf))
+
+
+def _engine_options(conf) -> dict:
+    db = conf.database
+    return {
+        'slave_connection': db.slave_connection,
+        'sqlite_synchronous': db.sqlite_synchronous,
+        'mysql_sql_mode': db.mysql_sql_mode,
+        'connection_recycle_time': db.connection_recycle_time,
+        'max_pool_size': db.max_pool_size,
+        'max_overflow': db.max_overflow,
+        'pool_timeout': db.pool_timeout,
+        'max_retries': db.max_retries,
+        'retry_interval': db.retry_interval,
+        'connection_debug': db.connection_debug,
+    }
 
 
 def get_engine():
     return context_manager.writer.get_engine()
+
+
+class ListQuery:
+    """Validated paging and sorting of a list request."""
+
+    def __init__(self, sort_keys: list[str], sort_dirs: list[str],
+                 limit: int | None, marker: str | None):
+        self.sort_keys = sort_keys
+        self.sort_dirs = sort_dirs
+        self.limit = limit
+        self.marker = marker
+
+
+def _paginate(session, query, model, list_query: ListQuery):
+    columns = model.__table__.columns
+    sort_keys = list(list_query.sort_keys)
+    for key in sort_keys:
+        if key not in columns:
+            raise exception.InvalidSortKey(key=key)
+    first_dir = list_query.sort_dirs[0] if list_query.sort_dirs else 'desc'
+    sort_dirs = list(list_query.sort_dirs)
+    sort_dirs += [first_dir] * (len(sort_keys) - len(sort_dirs))
+    for tie_breaker in ('created_at', 'id'):
+        if tie_breaker not in sort_keys:
+            sort_keys.append(tie_breaker)
+            sort_dirs.append(first_dir)
+
+    marker_row = None
+    if list_query.marker is not None:
+        marker_row = _get_marker(session, model, list_query.marker)
+    return sqlalchemyutils.paginate_query(
+        query, model, list_query.limit, sort_keys, marker=marker_row,
+        sort_dirs=sort_dirs).all()
+
+
+def _get_marker(session, model, marker: str):
+    try:
+        marker_id = int(marker)
+    except (TypeError, ValueError):
+        raise exception.MarkerNotFound(marker=marker)
+    row = session.query(model).filter_by(id=marker_id, deleted=0).first()
+    if row is None:
+        raise exception.MarkerNotFound(marker=marker)
+    return row
+
+
+def _soft_delete(row) -> None:
+    row.deleted = row.id
+    row.deleted_at = datetime.datetime.now(datetime.timezone.utc).replace(
+        tzinfo=None)
+
+
+def _touch(row) -> None:
+    row.updated_at = models.utcnow_seconds()
+
+
+# -- failover segments -------------------------------------------------------
+
+@context_manager.reader
+def segment_get_all(context, filters: dict, list_query: ListQuery):
+    if list_query.limit == 0:
+        return []
+    query = context.session.query(models.FailoverSegment).filter_by(deleted=0)
+    for key in ('recovery_method', 'service_type', 'enabled'):
+        if key in filters:
+            query = query.filter(
+                getattr(models.FailoverSegment, key) == filters[key])
+    return _paginate(context.session, query, models.FailoverSegment,
+                     list_query)
+
+
+def _segment_get(session, segment_uuid: str):
+    row = session.query(models.FailoverSegment).filter_by(
+        uuid=segment_uuid, deleted=0).first()
+    if row is None:
+        raise exception.FailoverSegmentNotFound(id=segment_uuid)
+    return row
+
+
+@context_manager.reader
+def segment_get_by_uuid(context, segment_uuid: str):
+    return _segment_get(context.session, segment_uuid)
+
+
+def _segment_name_taken(session, name: str, exclude_id: int | None = None):
+    query = session.query(models.FailoverSegment.id).filter_by(
+        name=name, deleted=0)
+    if exclude_id is not None:
+        query = query.filter(models.FailoverSegment.id != exclude_id)
+    return session.query(query.exists()).scalar()
+
+
+@_retry_on_deadlock
+def segment_create(context, values: dict):
+    try:
+        with context_manager.writer.using(context) as session:
+            if _segment_name_taken(session, values['name']):
+                raise exception.FailoverSegmentExists(name=values['name'])
+            row = models.FailoverSegment(uuid=uuidutils.generate_uuid(),
+                                         **values)
+            session.add(row)
+            session.flush()
+    except db_exc.DBDuplicateEntry:
+        raise exception.FailoverSegmentExists(name=values['name'])
+    return row
+
+
+def _segment_in_use(session, segment_uuid: str) -> bool:
+    live_hosts = sa.select(models.Host.uuid).where(
+        models.Host.failover_segment_id == segment_uuid,
+        models.Host.deleted == 0)
+    query = session.query(models.Notification.id).filter(
+        models.Notification.deleted == 0,
+        models.Notification.status.in_(UNFINISHED_STATUSES),
+        models.Notification.source_host_uuid.in_(live_hosts))
+    return session.query(query.exists()).scalar()
+
+
+@context_manager.reader
+def segment_in_use(context, segment_uuid: str) -> bool:
+    return _segment_in_use(context.session, segment_uuid)
+
+
+@_retry_on_deadlock
+def segment_update(context, segment_uuid: str, values: dict,
+                   in_use_error=exception.FailoverSegmentInUse):
+    try:
+        with context_manager.writer.using(context) as session:
+            row = _segment_get(session, segment_uuid)
+            if _segment_in_use(session, segment_uuid):
+                raise in_use_error(uuid=segment_uuid)
+            if 'name' in values and _segment_name_taken(
+                    session, values['name'], exclude_id=row.id):
+                raise exception.FailoverSegmentExists(name=values['name'])
+            for key, value in values.items():
+                setattr(row, key, value)
+            _touch(row)
+            session.flush()
+    except db_exc.DBDuplicateEntry:
+        raise exception.FailoverSegmentExists(name=values['name'])
+    return row
+
+
+@_retry_on_deadlock
+def segment_delete(context, segment_uuid: str):
+    with context_manager.writer.using(context) as session:
+        row = _segment_get(session, segment_uuid)
+        if _segment_in_use(session, segment_uuid):
+            raise exception.FailoverSegmentInUseForDelete(uuid=segment_uuid)
+        _soft_delete(row)
+        for host in session.query(models.Host).filter_by(
+                failover_segment_id=segment_uuid, deleted=0):
+            _soft_delete(host)
+    return row
+
+
+# -- hosts --------------------------------------------------------------------
+
+@context_manager.reader
+def host_get_all(context, segment_uuid: str, filters: dict,
+                 list_query: ListQuery):
+    if list_query.limit == 0:
+        return []
+    query = context.session.query(models.Host).filter_by(
+        deleted=0, failover_segment_id=segment_uuid)
+    for key in ('type', 'on_maintenance', 'reserved'):
+        if key in filters:
+            query = query.filter(getattr(models.Host, key) == filters[key])
+    return _paginate(context.session, query, models.Host, list_query)
+
+
+def _host_get(session, host_uuid: str, segment_uuid: str):
+    row = session.query(models.Host).filter_by(
+        uuid=host_uuid, failover_segment_id=segment_uuid, deleted=0).first()
+    if row is None:
+        raise exception.HostNotFoundUnderFailoverSegment(
+            host_uuid=host_uuid, segment_uuid=segment_uuid)
+    return row
+
+
+@context_manager.reader
+def host_get_by_uuid(context, host_uuid: str, segment_uuid: str):
+    return _host_get(context.session, host_uuid, segment_uuid)
+
+
+@context_manager.reader
+def host_get_by_name(context, name: str):
+    row = context.session.query(models.Host).filter_by(
+        name=name, deleted=0).first()
+    if row is None:
+        raise exception.HostNotFoundByName(host_name=name)
+    return row
+
+
+def _host_name_taken(session, name: str, exclude_id: int | None = None):
+    query = session.query(models.Host.id).filter_by(name=name, deleted=0)
+    if exclude_id is not None:
+        query = query.filter(models.Host.id != exclude_id)
+    return session.query(query.exists()).scalar()
+
+
+@_retry_on_deadlock
+def host_create(context, segment_uuid: str, values: dict):
+    try:
+        with context_manager.writer.using(context) as session:
+            _segment_get(session, segment_uuid)
+            if _host_name_taken(session, values['name']):
+                raise exception.HostExists(name=values['name'])
+            row = models.Host(uuid=uuidutils.generate_uuid(),
+                              failover_segment_id=segment_uuid, **values)
+            session.add(row)
+            session.flush()
+            session.refresh(row)
+    except db_exc.DBDuplicateEntry:
+        raise exception.HostExists(name=values['name'])
+    return row
+
+
+@_retry_on_deadlock
+def host_update(context, host_uuid: str, segment_uuid: str, values: dict):
+    try:
+        with context_manager.writer.using(context) as session:
+            row = _host_get(session, host_uuid, segment_uuid)
+            if _segment_in_use(session, segment_uuid):
+                raise exception.HostInUse(uuid=host_uuid)
+            if 'name' in values and _host_name_taken(
+                    session, values['name'], exclude_id=row.id):
+                raise exception.HostExists(name=values['name'])
+            for key, value in values.items():
+                setattr(row, key, value)
+            _touch(row)
+            session.flush()
+    except db_exc.DBDuplicateEntry:
+        raise exception.HostExists(name=values['name'])
+    return row
+
+
+@_retry_on_deadlock
+def host_delete(context, host_uuid: str, segment_uuid: str):
+    with context_manager.writer.using(context) as session:
+        row = _host_get(session, host_uuid, segment_uuid)
+        if _segment_in_use(session, segment_uuid):
+            raise exception.HostInUseForDelete(uuid=host_uuid)
+        _soft_delete(row)
+    return row
+
+
+# -- notifications ------------------------------------------------------------
+
+@context_manager.reader
+def notification_get_all(context, filters: dict, list_query: ListQuery):
+    if list_query.limit == 0:
+        return []
+    model = models.Notification
+    query = context.session.query(model).filter_by(deleted=0)
+    for key in ('source_host_uuid', 'failover_segment_uuid', 'type',
+                'status'):
+        if key in filters:
+            query = query.filter(getattr(model, key) == filters[key])
+    if 'generated-since' in filters:
+        query = query.filter(model.generated_time >= filters['generated-since'])
+    return _paginate(context.session, query, model, list_query)
+
+
+@context_manager.reader
+def notification_get_by_uuid(context, notification_uuid: str):
+    row = context.session.query(models.Notification).filter_by(
+        notification_uuid=notification_uuid, deleted=0).first()
+    if row is None:
+        raise exception.NotificationNotFound(id=notification_uuid)
+    return row
+
+
+def _lock_host(session, hostname: str) -> None:
+    """Serialise notification creation per source host across every API
+    worker and node: the host row lock is held until commit, so the
+    duplicate check and the insert of one request happen while no other
+    request for the same host can run them."""
+    host = models.Host.__table__
+    if session.bind.dialect.name == 'sqlite':
+        # SQLite locks the whole database on the first write.
+        session.execute(host.update().where(
+            host.c.name == hostname, host.c.deleted == 0).values(
+            deleted=host.c.deleted))
+    elif session.bind.dialect.name == 'mysql':
+        # Later plain reads in this transaction must see rows committed by
+        # the request that held the lock before us.
+        session.connection(execution_options={
+            'isolation_level': 'READ COMMITTED'})
+        session.execute(sa.select(host.c.id).where(
+            host.c.name == hostname, host.c.deleted == 0).with_for_update())
+    else:
+        session.execute(sa.select(host.c.id).where(
+            host.c.name == hostname, host.c.deleted == 0).with_for_update())
+
+
+def _is_duplicate(session, host_uuid: str, values: dict,
+                  window_seconds: int) -> bool:
+    model = models.Notification
+    since = values['generated_time'] - datetime.timedelta(
+        seconds=window_seconds)
+    payloads = session.query(model.payload).filter(
+        model.deleted == 0, model.type == values['type'],
+        model.source_host_uuid == host_uuid,
+        model.generated_time >= since)
+    return any(json.loads(stored or '{}') == values['payload']
+               for (stored,) in payloads)
+
+
+@_retry_on_deadlock
+def notification_create(context, hostname: str, values: dict,
+                        duplicate_window: int):
+    """Store a new notification from the live host named ``hostname``.
+
+    Raises HostNotFoundByName, HostOnMaintenanceError or
+    DuplicateNotification; the checks and the insert are atomic.
+    """
+    with context_manager.writer.using(context) as session:
+        _lock_host(session, hostname)
+        host = session.query(models.Host).filter_by(
+            name=hostname, deleted=0).first()
+        if host is None:
+            raise exception.HostNotFoundByName(host_name=hostname)
+        if host.on_maintenance:
+            raise exception.HostOnMaintenanceError(host_name=hostname,
+                                                   type=values['type'])
+        if _is_duplicate(session, host.uuid, values, duplicate_window):
+            raise exception.DuplicateNotification(host_name=hostname,
+                                                  type=values['type'])
+        row = models.Notification(
+            notification_uuid=uuidutils.generate_uuid(),
+            generated_time=values['generated_time'],
+            type=values['type'],
+            payload=json.dumps(values['payload']),
+            status='new',
+            source_host_uuid=host.uuid,
+            failover_segment_uuid=host.failover_segment_id)
+        session.add(row)
+        session.flush()
+    return row
+
+
+# -- vmoves -------------------------------------------------------------------
+
+@context_manager.reader
+def vmove_get_all(context, notification_uuid: str, filters: dict,
+                  list_query: ListQuery):
+    if list_query.limit == 0:
+        return []
+    query = context.session.query(models.VMove).filter_by(
+        deleted=0, notification_uuid=notification_uuid)
+    for key in ('type', 'status'):
+        if key in filters:
+            query = query.filter(getattr(models.VMove, key) == filters[key])
+    return _paginate(context.session, query, models.VMove, list_query)
+
+
+@context_manager.reader
+def vmove_get_by_uuid(context, vmove_uuid: str):
+    row = context.session.query(models.VMove).filter_by(
+        uuid=vmove_uuid, deleted=0).first()
+    if row is None:
+        raise exception.VMoveNotFound(id=vmove_uuid)
+    return row
+

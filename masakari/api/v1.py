@@ -1,0 +1,164 @@
+"""The /v1 application: pecan serves it, ``router`` maps the URL and
+``V1Root.dispatch`` runs the request through the checks every v1 request
+passes, in upstream's order: microversion, Content-Type, body, project id,
+then the controller action (schema, policy, handler)."""
+import json
+
+import pecan
+import pecan.hooks
+import webob
+import webob.exc
+
+from masakari import exception
+from masakari.api import auth
+from masakari.api import faults
+from masakari.api import microversion
+from masakari.api import router
+from masakari.api import versions
+from masakari.api.controllers import extensions
+from masakari.api.controllers import hosts
+from masakari.api.controllers import notifications
+from masakari.api.controllers import segments
+from masakari.api.controllers import vmoves
+from masakari.api.handler import ApiRequest
+
+JSON_TYPES = ('application/json', 'application/vnd.openstack.masakari+json')
+
+CONTROLLERS = {
+    'segments': segments.SegmentsController(),
+    'hosts': hosts.HostsController(),
+    'notifications': notifications.NotificationsController(),
+    'vmoves': vmoves.VMovesController(),
+    'extensions': extensions.ExtensionsController(),
+}
+
+
+class MethodNotAllowed(exception.MasakariException):
+    code = 405
+    message = ("The request method: '%(method)s' with action: '%(action)s' "
+               "is not allowed on this resource")
+
+
+class ProjectMismatch(exception.Invalid):
+    message = ("Malformed request URL: URL's project_id '%(url)s' doesn't "
+               "match Context's project_id '%(context)s'")
+
+
+class _UnsupportedMediaType(exception.MasakariException):
+    code = 415
+    message = 'Unsupported Content-Type'
+
+
+def _content_type_error(request):
+    content_type = request.headers.get('Content-Type', '')
+    media_type = content_type.split(';')[0].strip().lower()
+    if media_type and media_type != 'text/plain' and \
+            media_type not in JSON_TYPES:
+        return _UnsupportedMediaType()
+    return None
+
+
+def _body(request):
+    if request.method not in ('POST', 'PUT'):
+        return None
+    if not request.body:
+        return None
+    try:
+        return json.loads(request.body)
+    except ValueError:
+        raise exception.Invalid('Malformed request body')
+
+
+def _response_type(request, json_suffix: bool) -> str:
+    if json_suffix:
+        return 'application/json'
+    offers = request.accept.acceptable_offers(list(JSON_TYPES))
+    return offers[0][0] if offers else 'application/json'
+
+
+def _success(body, status: int, content_type: str,
+             version: tuple[int, int]) -> webob.Response:
+    response = webob.Response(status=status, content_type=content_type,
+                              charset=None)
+    if body is not None:
+        response.body = json.dumps(body).encode()
+    response.headers['OpenStack-API-Version'] = (
+        'masakari ' + microversion.to_str(version))
+    response.headers['Vary'] = 'OpenStack-API-Version'
+    return response
+
+
+class V1Root:
+    @pecan.expose()
+    def _route(self, args, request=None):
+        return self.dispatch, []
+
+    @pecan.expose(content_type='application/json')
+    def dispatch(self):
+        request = pecan.request
+        parts = request.path_info.split('/')[1:]
+        if parts in ([], ['']):
+            return self._serve(request, None)
+        match = router.match(request.method, parts)
+        if match is None:
+            return webob.exc.HTTPNotFound()
+        return self._serve(request, match)
+
+    def _serve(self, request, match):
+        version = None
+        try:
+            version = microversion.negotiate(request.headers)
+            error = _content_type_error(request)
+            if error is not None:
+                raise error
+            body = _body(request)
+            context = request.environ[auth.ENV_KEY]
+            if match is not None and match.project_id is not None and \
+                    match.project_id != context.project_id:
+                raise ProjectMismatch(url=match.project_id,
+                                      context=context.project_id)
+            if match is None or match.resource == 'versions':
+                return self._version(request, match, version)
+            handler = getattr(CONTROLLERS[match.resource], match.action, None)
+            if handler is None:
+                raise MethodNotAllowed(method=request.method,
+                                       action=match.action)
+            api_request = ApiRequest(context, version, request.GET, body,
+                                     request.environ)
+            result = handler(api_request, *match.args)
+            return _success(result, handler.status,
+                            _response_type(request, match.json_suffix),
+                            version)
+        except microversion.InvalidVersionFormat as error:
+            return faults.from_exception(error)
+        except microversion.VersionNotSupported as error:
+            return faults.from_exception(error, error.requested)
+        except Exception as error:
+            return faults.from_exception(
+                error, microversion.to_str(version) if version else None)
+
+    def _version(self, request, match, version):
+        v1_url = request.application_url
+        if match is None:
+            return _success(versions.version_v1(v1_url), 200,
+                            _response_type(request, False), version)
+        if match.action != 'show':
+            raise MethodNotAllowed(method=request.method, action=match.action)
+        if match.args[0] != 'v1.0':
+            raise exception.NotFound('The resource could not be found.')
+        return _success(versions.version_v1(v1_url), 200,
+                        _response_type(request, match.json_suffix), version)
+
+
+class _ResponseTypeHook(pecan.hooks.PecanHook):
+    """dispatch() picks the response type itself; stop pecan from refusing
+    an Accept header (upstream answers JSON to Accept: application/xml)."""
+
+    def on_route(self, state):
+        state.request.pecan['content_type'] = 'application/json'
+
+
+def app_factory(global_conf, **local_conf):
+    return pecan.make_app(V1Root(), hooks=[_ResponseTypeHook()],
+                          force_canonical=False,
+                          guess_content_type_from_ext=False)

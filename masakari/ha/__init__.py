@@ -1,0 +1,1 @@
+"""Business rules of the API resources, between controllers and the DB."""

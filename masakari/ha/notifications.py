@@ -1,0 +1,66 @@
+"""Notifications: stored atomically (no duplicates), then cast to an engine."""
+import logging
+import random
+import time
+
+import iso8601
+from oslo_config import cfg
+
+from masakari import exception
+from masakari import notifications
+from masakari import objects
+from masakari.db import api as db
+from masakari.engine import rpcapi
+
+CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
+
+
+def utc_naive(value: str):
+    """iso8601 text as naive UTC; a value without a zone is UTC."""
+    parsed = iso8601.parse_date(value, default_timezone=iso8601.UTC)
+    return parsed.astimezone(iso8601.UTC).replace(tzinfo=None)
+
+
+def create(context, notification: dict):
+    if CONF.notification_delay_max and not CONF.coordination.backend_url:
+        time.sleep(random.uniform(0, CONF.notification_delay_max))
+    values = {'type': notification['type'],
+              'generated_time': utc_naive(notification['generated_time']),
+              'payload': notification['payload']}
+    try:
+        row = db.notification_create(
+            context, notification['hostname'], values,
+            CONF.duplicate_notification_detection_interval)
+    except exception.MasakariException:
+        # Refusals (unknown host, maintenance, duplicate) emit no event.
+        raise
+    except Exception as error:
+        start = dict(values, status='new',
+                     generated_time=notification['generated_time'])
+        notifications.emit(context, 'notification', 'create', 'start', start)
+        notifications.emit(context, 'notification', 'create', 'error', start,
+                           notifications.fault(error))
+        raise
+    data = objects.notification(row)['masakari_object.data']
+    notifications.emit(context, 'notification', 'create', 'start', data)
+    notifications.emit(context, 'notification', 'create', 'end', data)
+    try:
+        rpcapi.EngineAPI().process_notification(context, row)
+    except Exception:
+        LOG.warning('Notification %s is stored but could not be handed to '
+                    'an engine now; the engine will pick it up later.',
+                    row.notification_uuid, exc_info=True)
+    return row
+
+
+def recovery_workflow_details(context, row) -> list[dict]:
+    """What an engine reports about the recovery of ``row``; [] when no
+    engine answers in time."""
+    try:
+        return rpcapi.EngineAPI().get_notification_recovery_workflow_details(
+            context, row, timeout=CONF.recovery_workflow_details_timeout)
+    except Exception as error:
+        LOG.warning('No engine reported the recovery workflow details of '
+                    'notification %s: %s', row.notification_uuid, error)
+        return []
