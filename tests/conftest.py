@@ -2,6 +2,8 @@ import pytest
 
 from tests.support import databases
 
+pytest_plugins = ['tests.support.keystone_fixture']
+
 
 @pytest.fixture(params=databases.BACKENDS)
 def database_url(request, tmp_path):

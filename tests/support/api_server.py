@@ -1,0 +1,84 @@
+"""Runs the real masakari-api console script on a loopback port."""
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+
+import requests
+
+BIN = pathlib.Path(sys.executable).parent
+REPO = pathlib.Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def write_config(path: pathlib.Path, database_url: str, port: int,
+                 extra: str = '', auth_strategy: str = 'noauth2',
+                 workers: int = 2) -> pathlib.Path:
+    path.write_text(textwrap.dedent(f"""\
+        [DEFAULT]
+        auth_strategy = {auth_strategy}
+        masakari_api_listen = 127.0.0.1
+        masakari_api_listen_port = {port}
+        masakari_api_workers = {workers}
+        transport_url = fake:/
+        notification_delay_max = 0
+        recovery_workflow_details_timeout = 1
+        [database]
+        connection = {database_url}
+        [taskflow]
+        connection = {database_url}
+        [wsgi]
+        api_paste_config = {REPO}/etc/masakari/api-paste.ini
+        """) + textwrap.dedent(extra))
+    return path
+
+
+def db_sync(config: pathlib.Path) -> None:
+    subprocess.run([str(BIN / 'masakari-manage'), '--config-file',
+                    str(config), 'db', 'sync'], check=True,
+                   capture_output=True)
+
+
+class APIServer:
+    def __init__(self, config: pathlib.Path, port: int, log: pathlib.Path):
+        self.config, self.port, self.log = config, port, log
+        self.url = f'http://127.0.0.1:{port}'
+        self.process = None
+
+    def start(self, timeout: float = 30) -> 'APIServer':
+        self.process = subprocess.Popen(
+            [str(BIN / 'masakari-api'), '--config-file', str(self.config)],
+            stdout=self.log.open('ab'), stderr=subprocess.STDOUT,
+            start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError('masakari-api exited:\n' +
+                                   self.log.read_text()[-3000:])
+            try:
+                if requests.get(self.url + '/', timeout=1).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError('masakari-api did not answer in time')
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
