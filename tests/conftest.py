@@ -1,5 +1,8 @@
+# masakari selects oslo.service's threading backend; it must be imported
+# before any test module imports oslo.messaging.
 import pytest
 
+import masakari  # noqa: F401
 from tests.support import databases
 
 pytest_plugins = ['tests.support.keystone_fixture']
