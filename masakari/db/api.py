@@ -346,17 +346,23 @@ def _lock_host(session, hostname: str) -> None:
             host.c.name == hostname, host.c.deleted == 0).with_for_update())
 
 
+def _payload_text(payload: dict) -> str:
+    # Sorted keys: equal payloads are stored as equal text, so the duplicate
+    # check compares in SQL instead of decoding every candidate row.
+    return json.dumps(payload, sort_keys=True)
+
+
 def _is_duplicate(session, host_uuid: str, values: dict,
                   window_seconds: int) -> bool:
     model = models.Notification
     since = values['generated_time'] - datetime.timedelta(
         seconds=window_seconds)
-    payloads = session.query(model.payload).filter(
+    query = session.query(model.id).filter(
         model.deleted == 0, model.type == values['type'],
         model.source_host_uuid == host_uuid,
-        model.generated_time >= since)
-    return any(json.loads(stored or '{}') == values['payload']
-               for (stored,) in payloads)
+        model.generated_time >= since,
+        model.payload == _payload_text(values['payload']))
+    return session.query(query.exists()).scalar()
 
 
 @_retry_on_deadlock
@@ -383,7 +389,7 @@ def notification_create(context, hostname: str, values: dict,
             notification_uuid=uuidutils.generate_uuid(),
             generated_time=values['generated_time'],
             type=values['type'],
-            payload=json.dumps(values['payload']),
+            payload=_payload_text(values['payload']),
             status='new',
             source_host_uuid=host.uuid,
             failover_segment_uuid=host.failover_segment_id)
