@@ -122,7 +122,7 @@ def main() -> int:
     try:
         CONF(sys.argv[1:], project='masakari', version=version_string())
     except cfg.ConfigDirNotFoundError as error:
-        print(f'Invalid directory: {error}', file=sys.stderr)
+        print(f'Invalid directory: {error.config_dir}', file=sys.stderr)
         return 2
     except (cfg.ConfigFilesNotFoundError,
             cfg.ConfigFilesPermissionDeniedError) as error:

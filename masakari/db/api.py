@@ -85,6 +85,20 @@ def _paginate(session, query, model, list_query: ListQuery):
         sort_dirs=sort_dirs).all()
 
 
+def _filter_exact(query, model, filters: dict, names: tuple[str, ...]):
+    """Equality filters; a value outside an ENUM column's members matches
+    nothing (PostgreSQL would refuse to compare it)."""
+    for name in names:
+        if name not in filters:
+            continue
+        column = getattr(model, name)
+        members = getattr(column.type, 'enums', None)
+        if members is not None and filters[name] not in members:
+            return query.filter(sa.false())
+        query = query.filter(column == filters[name])
+    return query
+
+
 def _get_marker(session, model, marker: str):
     try:
         marker_id = int(marker)
@@ -113,10 +127,8 @@ def segment_get_all(context, filters: dict, list_query: ListQuery):
     if list_query.limit == 0:
         return []
     query = context.session.query(models.FailoverSegment).filter_by(deleted=0)
-    for key in ('recovery_method', 'service_type', 'enabled'):
-        if key in filters:
-            query = query.filter(
-                getattr(models.FailoverSegment, key) == filters[key])
+    query = _filter_exact(query, models.FailoverSegment, filters,
+                          ('recovery_method', 'service_type', 'enabled'))
     return _paginate(context.session, query, models.FailoverSegment,
                      list_query)
 
@@ -215,9 +227,8 @@ def host_get_all(context, segment_uuid: str, filters: dict,
         return []
     query = context.session.query(models.Host).filter_by(
         deleted=0, failover_segment_id=segment_uuid)
-    for key in ('type', 'on_maintenance', 'reserved'):
-        if key in filters:
-            query = query.filter(getattr(models.Host, key) == filters[key])
+    query = _filter_exact(query, models.Host, filters,
+                          ('type', 'on_maintenance', 'reserved'))
     return _paginate(context.session, query, models.Host, list_query)
 
 
@@ -305,10 +316,9 @@ def notification_get_all(context, filters: dict, list_query: ListQuery):
         return []
     model = models.Notification
     query = context.session.query(model).filter_by(deleted=0)
-    for key in ('source_host_uuid', 'failover_segment_uuid', 'type',
-                'status'):
-        if key in filters:
-            query = query.filter(getattr(model, key) == filters[key])
+    query = _filter_exact(query, model, filters,
+                          ('source_host_uuid', 'failover_segment_uuid',
+                           'type', 'status'))
     if 'generated-since' in filters:
         query = query.filter(model.generated_time >= filters['generated-since'])
     return _paginate(context.session, query, model, list_query)
@@ -407,9 +417,7 @@ def vmove_get_all(context, notification_uuid: str, filters: dict,
         return []
     query = context.session.query(models.VMove).filter_by(
         deleted=0, notification_uuid=notification_uuid)
-    for key in ('type', 'status'):
-        if key in filters:
-            query = query.filter(getattr(models.VMove, key) == filters[key])
+    query = _filter_exact(query, models.VMove, filters, ('type', 'status'))
     return _paginate(context.session, query, models.VMove, list_query)
 
 

@@ -10,6 +10,7 @@ import os
 import sqlalchemy as sa
 from alembic import command
 from alembic import config as alembic_config
+from alembic import util as alembic_util
 from oslo_config import cfg
 from oslo_db.sqlalchemy import engines
 from oslo_log import log as logging
@@ -26,15 +27,14 @@ MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), 'migrations')
 _LEGACY_007 = '8f848eb45d03'
 _LEGACY_008 = '8bdf5929c5a6'
 
-TASKFLOW_NOT_CONFIGURED = ('[taskflow] connection should be configured to use '
-                           'this driver.')
 
 
 class TaskflowNotConfigured(Exception):
     """db sync needs [taskflow] connection to create the flow tables."""
 
     def __init__(self) -> None:
-        super().__init__(TASKFLOW_NOT_CONFIGURED)
+        super().__init__('[taskflow] connection should be configured to use '
+                         'this driver.')
 
 
 def include_object(obj, name: str, type_: str, reflected: bool,
@@ -55,7 +55,11 @@ def _alembic_config(connection: sa.Connection) -> alembic_config.Config:
 
 
 def create_engine(conf: cfg.ConfigOpts) -> sa.Engine:
-    """A private engine on [database] connection, for one command run."""
+    """An engine on [database] connection for one command run.
+
+    Not the enginefacade of masakari.db.api: that one is configured once per
+    process, and the commands must not fix it to their settings.
+    """
     return engines.create_engine(
         conf.database.connection,
         mysql_sql_mode=conf.database.mysql_sql_mode,
@@ -135,6 +139,9 @@ def db_sync(version: str | None = None, conf: cfg.ConfigOpts = cfg.CONF) -> None
                          'revision %s', legacy_revision)
                 command.stamp(config, legacy_revision)
             command.upgrade(config, version or 'head')
+    except alembic_util.CommandError as error:
+        # An unknown revision, or one older than the database's.
+        raise exception.InvalidInput(reason=str(error)) from error
     finally:
         engine.dispose()
     _upgrade_taskflow(conf)
