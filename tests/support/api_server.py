@@ -65,9 +65,9 @@ class APIServer:
                 raise RuntimeError('masakari-api exited:\n' +
                                    self.log.read_text()[-3000:])
             try:
-                if requests.get(self.url + '/', timeout=1).status_code == 200:
+                if requests.get(self.url + '/', timeout=5).status_code == 200:
                     return self
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
             time.sleep(0.1)
         self.stop()
