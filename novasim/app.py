@@ -8,15 +8,23 @@ import dataclasses
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from collections.abc import Iterable
 from typing import Any
 
 import webob
 
-from novasim import compute, control, identity
-from novasim.faults import SERVICES, CallLog, Fault, FaultBook
-from novasim.identity import Identity, keystone_error
-from novasim.state import Cloud, NovaError
+from novasim import compute
+from novasim import control
+from novasim import identity
+from novasim.faults import SERVICES
+from novasim.faults import CallLog
+from novasim.faults import Fault
+from novasim.faults import FaultBook
+from novasim.identity import Identity
+from novasim.identity import keystone_error
+from novasim.state import Cloud
+from novasim.state import NovaError
 
 _NOVA_500 = ('Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ '
              "and attach the Nova API log if possible.\n<class 'Exception'>")

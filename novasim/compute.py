@@ -11,8 +11,14 @@ from urllib.parse import urlencode
 import webob
 
 from novasim import views
-from novasim.identity import Identity, Token, keystone_error
-from novasim.state import COMPUTE, Actor, Cloud, NovaError, Server
+from novasim.identity import Identity
+from novasim.identity import Token
+from novasim.identity import keystone_error
+from novasim.state import COMPUTE
+from novasim.state import Actor
+from novasim.state import Cloud
+from novasim.state import NovaError
+from novasim.state import Server
 from novasim.views import Version
 
 MIN_VERSION: Version = (2, 1)

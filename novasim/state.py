@@ -11,10 +11,12 @@ import hashlib
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from collections.abc import Iterable
 from typing import Any
 
-from novasim.identity import project_id_for, user_id_for
+from novasim.identity import project_id_for
+from novasim.identity import user_id_for
 
 ACTIVE, STOPPED, ERROR = 'active', 'stopped', 'error'
 VM_STATES = (ACTIVE, 'building', 'paused', 'suspended', STOPPED, 'rescued',

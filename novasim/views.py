@@ -1,7 +1,15 @@
 """JSON bodies of Nova's compute API, shaped by the request's microversion."""
 from typing import Any
 
-from novasim.state import COMPUTE, Action, Aggregate, Cloud, Host, Server, Service, host_id, iso
+from novasim.state import COMPUTE
+from novasim.state import Action
+from novasim.state import Aggregate
+from novasim.state import Cloud
+from novasim.state import Host
+from novasim.state import Server
+from novasim.state import Service
+from novasim.state import host_id
+from novasim.state import iso
 
 Version = tuple[int, int]
 
