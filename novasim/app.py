@@ -4,7 +4,6 @@
 the control API. Identity and compute requests are logged, delayed by the
 configured latency, and may be answered by an injected fault.
 """
-import dataclasses
 import json
 import time
 import uuid
@@ -25,6 +24,7 @@ from novasim.identity import Identity
 from novasim.identity import keystone_error
 from novasim.state import Cloud
 from novasim.state import NovaError
+from novasim.state import Timings
 
 _NOVA_500 = ('Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ '
              "and attach the Nova API log if possible.\n<class 'Exception'>")
@@ -47,7 +47,7 @@ class Simulator:
     def reset(self) -> None:
         """Back to an empty cloud with the default users and no faults."""
         self.cloud.reset()
-        self.cloud.timings = type(self.cloud.timings)()
+        self.cloud.timings = Timings()
         self.identity.reset()
         self.faults.clear()
         self.calls.clear()
@@ -101,12 +101,15 @@ class Simulator:
         if path.endswith('/action') and isinstance(body, dict) and body:
             action = next(iter(body))
         log_path = path
-        if service == 'compute' and path.startswith('/v2.1'):
+        versioned = service == 'compute' and path.startswith('/v2.1')
+        if versioned:
             log_path = path[len('/v2.1'):]
         log_path = log_path or '/'
+        versioned = versioned and log_path != '/'
         call = self.calls.record(
             service=service, method=req.method, path=log_path, query=req.query_string,
-            body=_redact(body), action=action, microversion=_microversion(service, req),
+            body=_redact(body), action=action,
+            microversion=_microversion(req) if versioned else None,
             request_id=request_id, global_request_id=req.headers.get('X-OpenStack-Request-ID'))
         if self.latency[service]:
             time.sleep(self.latency[service])
@@ -166,15 +169,14 @@ def _parse(raw: bytes) -> Any:
 
 def _redact(body: Any) -> Any:
     if isinstance(body, dict):
-        return {k: '***' if k == 'password' else _redact(v) for k, v in body.items()}
+        return {k: '***' if k == 'password' and isinstance(v, str) else _redact(v)
+                for k, v in body.items()}
     if isinstance(body, list):
         return [_redact(v) for v in body]
     return body
 
 
-def _microversion(service: str, req: webob.Request) -> str | None:
-    if service != 'compute':
-        return None
+def _microversion(req: webob.Request) -> str | None:
     try:
         version = compute.negotiate(req)
     except NovaError:
@@ -186,7 +188,3 @@ def _json(body: Any, status: int = 200) -> webob.Response:
     return webob.Response(body=json.dumps(body).encode(), status=status,
                           content_type='application/json', charset=None)
 
-
-def fault_fields() -> list[str]:
-    """Names a fault description may use."""
-    return [f.name for f in dataclasses.fields(Fault) if f.name not in ('id', 'hits')]

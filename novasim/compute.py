@@ -350,7 +350,7 @@ def _reset_state(cloud: Cloud, call: Call, server_id: str, args: Any) -> tuple[i
                        f"{args['state']!r} is not one of ['active', 'error']")
     _visible_server(cloud, call, server_id)
     call.require_admin('os_compute_api:os-admin-actions:reset_state')
-    cloud.reset_state(server_id, args['state'])
+    cloud.reset_state(server_id, args['state'], call.actor)
     return 202, None
 
 
@@ -429,7 +429,8 @@ def delete_metadata_item(cloud: Cloud, call: Call, server_id: str, key: str) -> 
 @route('GET', r'/servers/(?P<server_id>[^/]+)/os-instance-actions')
 def list_actions(cloud: Cloud, call: Call, server_id: str) -> tuple[int, Any]:
     server = _visible_server(cloud, call, server_id)
-    actions = sorted(server.actions, key=lambda a: a.start, reverse=True)
+    # Newest first; equal start times keep the later-recorded action first.
+    actions = list(reversed(sorted(server.actions, key=lambda a: a.start)))
     return 200, {'instanceActions': [views.action_view(server, a, call.version)
                                      for a in actions]}
 

@@ -162,6 +162,7 @@ class Identity:
         token = Token(secrets.token_hex(32), user, project, roles, now, now + self.token_ttl,
                       secrets.token_urlsafe(16)[:22])
         with self._lock:
+            self.tokens = {k: t for k, t in self.tokens.items() if t.expires > now}
             self.tokens[token.id] = token
         return token
 

@@ -227,7 +227,7 @@ class Cloud:
             if name in self.hosts:
                 raise ValueError(f'host {name} already exists')
             host = Host(name=name, legacy_id=self._next(), max_servers=max_servers,
-                        host_ip=host_ip or f'192.0.2.{len(self.hosts) + 1}')
+                        host_ip=host_ip or _address(len(self.hosts)))
             self.hosts[name] = host
             for binary in services:
                 self.add_service(name, binary)
@@ -532,13 +532,13 @@ class Cloud:
         self._power(server_id, 'start', (STOPPED,), 'powering-on',
                     'compute_start_instance', ACTIVE, RUNNING, actor)
 
-    def reset_state(self, server_id: str, state: str) -> None:
+    def reset_state(self, server_id: str, state: str, actor: Actor | None = None) -> None:
         with self.lock:
             self.advance()
             server = self._server(server_id)
             server.vm_state = _choice('state', state, (ACTIVE, ERROR))
             server.task_state = None
-            server.updated = self.clock()
+            self._finish(self._record(server, 'resetState', actor or Actor()), True)
 
     def lock_server(self, server_id: str, reason: str | None = None,
                     actor: Actor | None = None) -> None:
@@ -690,6 +690,10 @@ def host_id(project_id: str, host: str | None) -> str:
     if not host:
         return ''
     return hashlib.sha224((project_id + host).encode()).hexdigest()
+
+
+def _address(index: int) -> str:
+    return f'10.0.{index // 250}.{index % 250 + 1}'
 
 
 def _request_id() -> str:

@@ -28,7 +28,6 @@ _LEGACY_007 = '8f848eb45d03'
 _LEGACY_008 = '8bdf5929c5a6'
 
 
-
 class TaskflowNotConfigured(Exception):
     """db sync needs [taskflow] connection to create the flow tables."""
 
