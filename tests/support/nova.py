@@ -1,42 +1,23 @@
-"""The Nova stand-in served from a thread of the test process."""
+"""The Nova stand-in for API tests: served from a thread of the test process,
+with the masakari options that point at it."""
 import contextlib
-import socketserver
-import threading
-from wsgiref import simple_server
 
-from novasim.app import Simulator
-
-
-class _QuietHandler(simple_server.WSGIRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-class _ThreadingServer(socketserver.ThreadingMixIn, simple_server.WSGIServer):
-    daemon_threads = True
+import novasim
 
 
 @contextlib.contextmanager
 def running(hosts: list[str]):
-    simulator = Simulator()
+    """A stand-in whose Nova has a nova-compute service on each of ``hosts``."""
+    sim = novasim.Simulator()
     for host in hosts:
-        simulator.cloud.add_host(host)
-    server = simple_server.make_server('127.0.0.1', 0, simulator,
-                                       server_class=_ThreadingServer,
-                                       handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    simulator.url = f'http://127.0.0.1:{server.server_port}'
-    try:
-        yield simulator
-    finally:
-        server.shutdown()
-        server.server_close()
+        sim.cloud.add_host(host)
+    with novasim.start(sim) as run:
+        yield run
 
 
-def masakari_options(simulator) -> str:
+def masakari_options(run) -> str:
     return (f'[DEFAULT]\n'
-            f'os_privileged_user_auth_url = {simulator.url}/identity/v3\n'
+            f'os_privileged_user_auth_url = {run.identity_url}\n'
             f'os_privileged_user_name = masakari\n'
             f'os_privileged_user_password = masakari\n'
             f'os_privileged_user_tenant = service\n')
