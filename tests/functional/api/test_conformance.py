@@ -355,7 +355,3 @@ def test_conformance_cases(api_server):
           json={'host': {'name': 'hz', 'type': 'COMPUTE', 'control_attributes': 'x'}})
     assert r.status_code == 201
 
-
-@pytest.fixture
-def conformance_hosts():
-    return ['node1', 'node2', 'n3', 'hx', 'hy', 'hz']
