@@ -22,14 +22,16 @@ def free_port() -> int:
 
 def write_config(path: pathlib.Path, database_url: str, port: int,
                  extra: str = '', auth_strategy: str = 'noauth2',
-                 workers: int = 2) -> pathlib.Path:
+                 workers: int = 2, transport_url: str = 'fake:/',
+                 api_paste_config: pathlib.Path | None = None) -> pathlib.Path:
+    paste = api_paste_config or REPO / 'etc/masakari/api-paste.ini'
     path.write_text(textwrap.dedent(f"""\
         [DEFAULT]
         auth_strategy = {auth_strategy}
         masakari_api_listen = 127.0.0.1
         masakari_api_listen_port = {port}
         masakari_api_workers = {workers}
-        transport_url = fake:/
+        transport_url = {transport_url}
         notification_delay_max = 0
         recovery_workflow_details_timeout = 1
         [database]
@@ -37,7 +39,7 @@ def write_config(path: pathlib.Path, database_url: str, port: int,
         [taskflow]
         connection = {database_url}
         [wsgi]
-        api_paste_config = {REPO}/etc/masakari/api-paste.ini
+        api_paste_config = {paste}
         """) + textwrap.dedent(extra))
     return path
 

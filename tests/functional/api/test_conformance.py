@@ -6,7 +6,6 @@ marked "divergence" and documented in doc/source/divergences.rst.
 """
 import re
 
-import pytest
 import requests
 
 V11 = {'OpenStack-API-Version': 'instance-ha 1.1'}
