@@ -2,11 +2,10 @@
 import datetime
 import json
 
-TIME_FORMAT = '%Y-%m-%dT%H:%M:%S.%f'
-
 
 def timestamp(value: datetime.datetime | None) -> str | None:
-    return value.strftime(TIME_FORMAT) if value is not None else None
+    # Stored times are naive UTC: this is YYYY-MM-DDTHH:MM:SS.ffffff.
+    return value.isoformat(timespec='microseconds') if value is not None else None
 
 
 def _bookkeeping(row) -> dict:

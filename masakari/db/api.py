@@ -63,7 +63,11 @@ class ListQuery:
         self.marker = marker
 
 
-def _paginate(session, query, model, list_query: ListQuery):
+def _paginate(session, query, model, list_query: ListQuery,
+              columns_only: bool = True):
+    """One page of ``query``. With ``columns_only`` the rows are plain
+    column tuples, which is much cheaper than building ORM objects; hosts
+    need their segment relationship and pass False."""
     columns = model.__table__.columns
     sort_keys = list(list_query.sort_keys)
     for key in sort_keys:
@@ -80,9 +84,12 @@ def _paginate(session, query, model, list_query: ListQuery):
     marker_row = None
     if list_query.marker is not None:
         marker_row = _get_marker(session, model, list_query.marker)
-    return sqlalchemyutils.paginate_query(
+    query = sqlalchemyutils.paginate_query(
         query, model, list_query.limit, sort_keys, marker=marker_row,
-        sort_dirs=sort_dirs).all()
+        sort_dirs=sort_dirs)
+    if columns_only:
+        query = query.with_entities(*columns)
+    return query.all()
 
 
 def _filter_exact(query, model, filters: dict, names: tuple[str, ...]):
@@ -229,7 +236,8 @@ def host_get_all(context, segment_uuid: str, filters: dict,
         deleted=0, failover_segment_id=segment_uuid)
     query = _filter_exact(query, models.Host, filters,
                           ('type', 'on_maintenance', 'reserved'))
-    return _paginate(context.session, query, models.Host, list_query)
+    return _paginate(context.session, query, models.Host, list_query,
+                     columns_only=False)
 
 
 def _host_get(session, host_uuid: str, segment_uuid: str):
