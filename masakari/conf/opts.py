@@ -1,7 +1,9 @@
-"""Entry point of oslo-config-generator for the masakari.conf namespace."""
+"""Entry points of oslo-config-generator: the masakari.conf namespace and
+the customized recovery flow options."""
 import collections
 
 from masakari.conf import MODULES
+from masakari.conf import recovery_flows
 
 
 def list_opts():
@@ -10,3 +12,7 @@ def list_opts():
         for group, opts in module.list_opts().items():
             grouped[group].extend(opts)
     return sorted(grouped.items(), key=lambda item: str(item[0]))
+
+
+def list_recovery_flow_opts():
+    return list(recovery_flows.list_opts().items())

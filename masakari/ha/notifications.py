@@ -10,6 +10,7 @@ from masakari import exception
 from masakari import notifications
 from masakari import objects
 from masakari.db import api as db
+from masakari.engine import progress
 from masakari.engine import rpcapi
 
 CONF = cfg.CONF
@@ -55,12 +56,17 @@ def create(context, notification: dict):
 
 
 def recovery_workflow_details(context, row) -> list[dict]:
-    """What an engine reports about the recovery of ``row``; [] when no
-    engine answers in time."""
+    """What an engine reports about the recovery of ``row``; when no engine
+    answers in time, the progress the engines recorded, or []."""
     try:
         return rpcapi.EngineAPI().get_notification_recovery_workflow_details(
             context, row, timeout=CONF.recovery_workflow_details_timeout)
     except Exception as error:
         LOG.warning('No engine reported the recovery workflow details of '
-                    'notification %s: %s', row.notification_uuid, error)
+                    'notification %s, reading the recorded ones: %s',
+                    row.notification_uuid, error)
+    try:
+        return progress.workflow_details(context, row)
+    except exception.MasakariException as error:
+        LOG.warning('%s: %s', error, error.__cause__)
         return []
