@@ -12,6 +12,9 @@ import requests
 
 BIN = pathlib.Path(sys.executable).parent
 REPO = pathlib.Path(__file__).resolve().parents[2]
+# What masakari-api logs when a request ends in a 500.
+UNEXPECTED_ERRORS = ('Unexpected error while handling a request',
+                     'Caught error in the API pipeline', 'Traceback')
 
 
 def free_port() -> int:
@@ -76,6 +79,8 @@ class APIServer:
         raise RuntimeError('masakari-api did not answer in time')
 
     def stop(self) -> None:
+        """Stops the server, then fails if it logged an unexpected error:
+        no request of the suite may end in a 500 or a traceback."""
         if self.process is None or self.process.poll() is not None:
             return
         os.killpg(self.process.pid, signal.SIGTERM)
@@ -84,3 +89,9 @@ class APIServer:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+        log = self.log.read_text(errors='replace')
+        for marker in UNEXPECTED_ERRORS:
+            if marker in log:
+                at = log.index(marker)
+                raise AssertionError(f'masakari-api logged {marker!r}:\n'
+                                     + log[max(0, at - 500):at + 3000])
