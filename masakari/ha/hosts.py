@@ -17,11 +17,11 @@ def _data(row) -> dict:
 def create(context, segment_uuid: str, values: dict):
     segment = db.segment_get_by_uuid(context, segment_uuid)
     compute.check_compute_host_exists(values['name'])
-    start = dict(values, failover_segment=objects.segment(segment))
-    with notifications.action(context, 'host', 'create', start) as event:
-        row = db.host_create(context, segment_uuid, values)
-        event['data'] = _data(row)
-    return row
+    # As upstream, both events show the new host without its id and uuid.
+    data = {'reserved': False, 'on_maintenance': False, **values,
+            'failover_segment': objects.segment(segment)}
+    with notifications.action(context, 'host', 'create', data):
+        return db.host_create(context, segment_uuid, values)
 
 
 def update(context, segment_uuid: str, host_uuid: str, values: dict):

@@ -8,7 +8,6 @@ from oslo_config import cfg
 
 from masakari import exception
 from masakari import notifications
-from masakari import objects
 from masakari.db import api as db
 from masakari.engine import progress
 from masakari.engine import rpcapi
@@ -21,6 +20,17 @@ def utc_naive(value: str):
     """iso8601 text as naive UTC; a value without a zone is UTC."""
     parsed = iso8601.parse_date(value, default_timezone=iso8601.UTC)
     return parsed.astimezone(iso8601.UTC).replace(tzinfo=None)
+
+
+def event_time(value: str) -> str:
+    """A client's generated_time as events show it: seconds, with the
+    client's offset, or Z for UTC and for a time without a zone."""
+    parsed = iso8601.parse_date(value, default_timezone=iso8601.UTC)
+    offset = parsed.utcoffset()
+    if not offset:
+        return parsed.strftime('%Y-%m-%dT%H:%M:%SZ')
+    zone = parsed.strftime('%z')
+    return parsed.strftime('%Y-%m-%dT%H:%M:%S') + zone[:3] + ':' + zone[3:]
 
 
 def create(context, notification: dict):
@@ -37,13 +47,16 @@ def create(context, notification: dict):
         # Refusals (unknown host, maintenance, duplicate) emit no event.
         raise
     except Exception as error:
-        start = dict(values, status='new',
-                     generated_time=notification['generated_time'])
-        notifications.emit(context, 'notification', 'create', 'start', start)
-        notifications.emit(context, 'notification', 'create', 'error', start,
+        data = dict(values, status='new',
+                    generated_time=event_time(notification['generated_time']))
+        notifications.emit(context, 'notification', 'create', 'start', data)
+        notifications.emit(context, 'notification', 'create', 'error', data,
                            notifications.fault(error))
         raise
-    data = objects.notification(row)['masakari_object.data']
+    # As upstream, both events show the new notification without its id
+    # and uuid. They follow the insert, which also made the checks.
+    data = dict(values, status='new', source_host_uuid=row.source_host_uuid,
+                generated_time=event_time(notification['generated_time']))
     notifications.emit(context, 'notification', 'create', 'start', data)
     notifications.emit(context, 'notification', 'create', 'end', data)
     try:

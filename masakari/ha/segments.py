@@ -11,11 +11,11 @@ from masakari.db import api as db
 
 
 def create(context, values: dict):
-    with notifications.action(context, 'segment', 'create',
-                              dict(values)) as event:
-        row = db.segment_create(context, values)
-        event['data'] = objects.segment_data(row)
-    return row
+    # As upstream, both events show the new segment without its id and
+    # uuid, with the defaults of the fields the request left out.
+    data = {'description': None, 'enabled': True, **values}
+    with notifications.action(context, 'segment', 'create', data):
+        return db.segment_create(context, values)
 
 
 def update(context, segment_uuid: str, values: dict):

@@ -2,7 +2,8 @@
 ``masakari.wsgi.api:application``.
 
 Configuration comes from $OS_MASAKARI_CONFIG_DIR (default /etc/masakari):
-its masakari.conf and api-paste.ini.
+its api-paste.ini and masakari.conf, both required; a missing one stops the
+server at start with the path it looked for.
 """
 import os
 
@@ -14,8 +15,7 @@ def init_application():
     config_dir = os.environ.get('OS_MASAKARI_CONFIG_DIR', '/etc/masakari')
     conf_file = os.path.join(config_dir, 'masakari.conf')
     paste_file = os.path.join(config_dir, 'api-paste.ini')
-    config_files = [conf_file] if os.path.exists(conf_file) else []
-    api_app.prepare_service([], default_config_files=config_files)
+    api_app.prepare_service([], default_config_files=[paste_file, conf_file])
     rpc.init(binary='masakari-api')
     return api_app.load_app(paste_file)
 

@@ -54,16 +54,21 @@ def db_sync(config: pathlib.Path) -> None:
 
 
 class APIServer:
-    def __init__(self, config: pathlib.Path, port: int, log: pathlib.Path):
-        self.config, self.port, self.log = config, port, log
+    """masakari-api with ``config``, or any ``command`` serving the API on
+    ``port`` (a WSGI server with the entry point, say)."""
+
+    def __init__(self, config: pathlib.Path | None, port: int, log: pathlib.Path,
+                 command: list[str] | None = None, env: dict | None = None):
+        self.port, self.log, self.env = port, log, env
+        self.command = command or [str(BIN / 'masakari-api'), '--config-file',
+                                   str(config)]
         self.url = f'http://127.0.0.1:{port}'
         self.process = None
 
     def start(self, timeout: float = 30) -> 'APIServer':
         self.process = subprocess.Popen(
-            [str(BIN / 'masakari-api'), '--config-file', str(self.config)],
-            stdout=self.log.open('ab'), stderr=subprocess.STDOUT,
-            start_new_session=True)
+            self.command, env=self.env, stdout=self.log.open('ab'),
+            stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
