@@ -341,27 +341,28 @@ def notification_get_by_uuid(context, notification_uuid: str):
     return row
 
 
-def _lock_host(session, hostname: str) -> None:
-    """Serialise notification creation per source host across every API
-    worker and node: the host row lock is held until commit, so the
+def _lock_host(session, hostname: str):
+    """The live host named ``hostname`` (uuid, on_maintenance,
+    failover_segment_id), locked until commit: notification creation is
+    serialised per source host across every API worker and node, so the
     duplicate check and the insert of one request happen while no other
-    request for the same host can run them."""
+    request for the same host can run them. None when there is no such
+    host."""
     host = models.Host.__table__
-    if session.bind.dialect.name == 'sqlite':
+    live = sa.and_(host.c.name == hostname, host.c.deleted == 0)
+    columns = sa.select(host.c.uuid, host.c.on_maintenance,
+                        host.c.failover_segment_id).where(live)
+    dialect = session.bind.dialect.name
+    if dialect == 'sqlite':
         # SQLite locks the whole database on the first write.
-        session.execute(host.update().where(
-            host.c.name == hostname, host.c.deleted == 0).values(
-            deleted=host.c.deleted))
-    elif session.bind.dialect.name == 'mysql':
+        session.execute(host.update().where(live).values(deleted=host.c.deleted))
+        return session.execute(columns).first()
+    if dialect == 'mysql':
         # Later plain reads in this transaction must see rows committed by
         # the request that held the lock before us.
         session.connection(execution_options={
             'isolation_level': 'READ COMMITTED'})
-        session.execute(sa.select(host.c.id).where(
-            host.c.name == hostname, host.c.deleted == 0).with_for_update())
-    else:
-        session.execute(sa.select(host.c.id).where(
-            host.c.name == hostname, host.c.deleted == 0).with_for_update())
+    return session.execute(columns.with_for_update()).first()
 
 
 def _payload_text(payload: dict) -> str:
@@ -392,9 +393,7 @@ def notification_create(context, hostname: str, values: dict,
     DuplicateNotification; the checks and the insert are atomic.
     """
     with context_manager.writer.using(context) as session:
-        _lock_host(session, hostname)
-        host = session.query(models.Host).filter_by(
-            name=hostname, deleted=0).first()
+        host = _lock_host(session, hostname)
         if host is None:
             raise exception.HostNotFoundByName(host_name=hostname)
         if host.on_maintenance:
