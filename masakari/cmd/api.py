@@ -29,7 +29,7 @@ class APIServer(gunicorn_base.BaseApplication):
             'bind': [f'{_bind_host()}:{CONF.masakari_api_listen_port}'],
             'workers': workers,
             'worker_class': 'gthread',
-            'threads': min(CONF.wsgi.default_pool_size, 32),
+            'threads': CONF.wsgi.worker_threads,
             'keepalive': 5 if CONF.wsgi.keep_alive else 0,
             'timeout': 0,
             'graceful_timeout': 60,

@@ -20,8 +20,14 @@ wsgi_opts = [
     cfg.IntOpt('tcp_keepidle', default=600,
                help='TCP_KEEPIDLE of accepted sockets, in seconds.'),
     cfg.IntOpt('default_pool_size', default=1000,
-               help='Threads serving requests in each worker are capped at '
-                    'this size.'),
+               help='Not used: masakari-api has no green threads; see '
+                    'worker_threads. Kept so that existing configuration '
+                    'files still validate.'),
+    cfg.IntOpt('worker_threads', default=4, min=1,
+               help='Threads serving requests in each masakari-api worker '
+                    'process. The API is CPU-bound Python: a few threads per '
+                    'worker keep latency low under load, more only help when '
+                    'requests wait on slow outside services.'),
     cfg.IntOpt('max_header_line', default=16384,
                help='Maximum size of a request header line.'),
     cfg.BoolOpt('keep_alive', default=True, help='Honour HTTP keep-alive.'),
