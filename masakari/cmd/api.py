@@ -37,6 +37,10 @@ class APIServer(gunicorn_base.BaseApplication):
             'accesslog': None,
             'control_socket_disable': True,
             'proc_name': 'masakari-api',
+            # Each worker listens on its own SO_REUSEPORT socket, so the
+            # kernel spreads connections evenly; with one shared socket a
+            # single worker could take every keep-alive connection.
+            'reuse_port': True,
         }
         if CONF.use_ssl:
             settings.update(certfile=CONF.wsgi.ssl_cert_file,
