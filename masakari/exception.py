@@ -133,3 +133,49 @@ class PolicyNotAuthorized(Forbidden):
 
 class InvalidConfiguration(MasakariException):
     message = 'Configuration is Invalid.'
+
+
+# -- recovery (engine) ---------------------------------------------------------
+
+class FailoverSegmentDisabled(MasakariException):
+    message = 'Failover segment %(uuid)s is disabled.'
+
+
+class LockAlreadyAcquired(MasakariException):
+    message = 'Lock is already acquired on %(resource)s.'
+
+
+class ReservedHostsUnavailable(MasakariException):
+    message = 'No reserved_hosts available for evacuation.'
+
+
+class SkipHostRecoveryException(MasakariException):
+    message = 'Skip host recovery.'
+
+
+class HostRecoveryFailureException(MasakariException):
+    message = 'Failed to execute host recovery.'
+
+
+class InstanceEvacuateFailed(MasakariException):
+    message = 'Failed to evacuate instance %(instance_uuid)s'
+
+
+class SkipInstanceRecoveryException(MasakariException):
+    message = 'Skipping execution of instance recovery workflow.'
+
+
+class IgnoreInstanceRecoveryException(MasakariException):
+    message = 'Ignore instance recovery.'
+
+
+class InstanceRecoveryFailureException(MasakariException):
+    message = 'Failed to execute instance recovery workflow.'
+
+
+class SkipProcessRecoveryException(MasakariException):
+    message = 'Skipping execution of process recovery workflow.'
+
+
+class ProcessRecoveryFailureException(MasakariException):
+    message = 'Failed to execute process recovery workflow.'

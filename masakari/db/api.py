@@ -438,3 +438,102 @@ def vmove_get_by_uuid(context, vmove_uuid: str):
         raise exception.VMoveNotFound(id=vmove_uuid)
     return row
 
+
+
+@_retry_on_deadlock
+def vmove_create(context, values: dict):
+    """A new vmove (``pending`` evacuation unless ``values`` say otherwise)."""
+    with context_manager.writer.using(context) as session:
+        row = models.VMove(uuid=uuidutils.generate_uuid(),
+                           **{'type': 'evacuation', 'status': 'pending', **values})
+        session.add(row)
+        session.flush()
+    return row
+
+
+@_retry_on_deadlock
+def vmove_update(context, vmove_uuid: str, values: dict):
+    with context_manager.writer.using(context) as session:
+        row = session.query(models.VMove).filter_by(
+            uuid=vmove_uuid, deleted=0).first()
+        if row is None:
+            raise exception.VMoveNotFound(id=vmove_uuid)
+        for key, value in values.items():
+            setattr(row, key, value)
+        _touch(row)
+        session.flush()
+    return row
+
+
+@context_manager.reader
+def vmoves_of_notification(context, notification_uuid: str,
+                           status: str | None = None):
+    """The vmoves of a notification, newest first (created_at, then id)."""
+    query = context.session.query(models.VMove).filter_by(
+        deleted=0, notification_uuid=notification_uuid)
+    if status is not None:
+        query = query.filter_by(status=status)
+    return query.order_by(models.VMove.created_at.desc(),
+                          models.VMove.id.desc()).all()
+
+
+# -- engine: notifications and hosts -------------------------------------------
+
+@_retry_on_deadlock
+def notification_update(context, notification_uuid: str, values: dict):
+    with context_manager.writer.using(context) as session:
+        row = session.query(models.Notification).filter_by(
+            notification_uuid=notification_uuid, deleted=0).first()
+        if row is None:
+            raise exception.NotificationNotFound(id=notification_uuid)
+        for key, value in values.items():
+            setattr(row, key, value)
+        _touch(row)
+        session.flush()
+    return row
+
+
+@context_manager.reader
+def notifications_with_status(context, statuses: tuple[str, ...]):
+    """Live notifications in one of ``statuses``, newest first."""
+    model = models.Notification
+    return context.session.query(model).filter(
+        model.deleted == 0, model.status.in_(statuses)).order_by(
+        model.created_at.desc(), model.id.desc()).all()
+
+
+@context_manager.reader
+def host_get(context, host_uuid: str):
+    """A live host by uuid, whatever its segment, with its segment loaded."""
+    row = context.session.query(models.Host).filter_by(
+        uuid=host_uuid, deleted=0).first()
+    if row is None:
+        raise exception.HostNotFound(id=host_uuid)
+    return row
+
+
+@_retry_on_deadlock
+def host_set_state(context, host_uuid: str, values: dict):
+    """The engine's change of ``on_maintenance``/``reserved``: unlike an API
+    update it is never refused because the segment is in use."""
+    with context_manager.writer.using(context) as session:
+        row = session.query(models.Host).filter_by(uuid=host_uuid, deleted=0).first()
+        if row is None:
+            raise exception.HostNotFound(id=host_uuid)
+        for key, value in values.items():
+            setattr(row, key, value)
+        _touch(row)
+        session.flush()
+    return row
+
+
+@context_manager.reader
+def reserved_host_names(context, segment_uuid: str) -> list[str]:
+    """Names of the segment's reserved hosts not on maintenance, newest
+    first: the order a reserved_host recovery tries them in."""
+    model = models.Host
+    rows = context.session.query(model.name).filter(
+        model.deleted == 0, model.failover_segment_id == segment_uuid,
+        model.reserved.is_(True), model.on_maintenance.is_(False)).order_by(
+        model.created_at.desc(), model.id.desc())
+    return [row.name for row in rows]
