@@ -69,14 +69,22 @@ def recorded_details(notification_uuid: str, names: list[str]) -> list[dict]:
         atoms = {atom.name: atom for atom in flow}
         for name in names:
             atom = atoms.get(name)
-            meta = atom.meta if atom is not None else None
-            if not meta or not meta.get('progress_details'):
-                continue
-            details.append({'name': atom.name,
-                            'progress': meta.get('progress', 0.0),
-                            'progress_details': meta['progress_details'],
-                            'state': atom.state})
+            lines = _progress_lines(atom.meta) if atom is not None else []
+            if lines:
+                details.append({'name': atom.name,
+                                'progress': atom.meta.get('progress', 0.0),
+                                'progress_details': lines,
+                                'state': atom.state})
     return details
+
+
+def _progress_lines(meta: dict | None) -> list[dict]:
+    # taskflow keeps what a task passed to update_progress() under
+    # meta['progress_details']['details']; the lines are shown with string
+    # values, as upstream's objects coerce them.
+    details = ((meta or {}).get('progress_details') or {}).get('details') or {}
+    return [{key: None if value is None else str(value) for key, value in line.items()}
+            for line in details.get('progress_details') or []]
 
 
 def workflow_details(context, notification) -> list[dict]:

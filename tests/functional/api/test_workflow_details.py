@@ -20,8 +20,20 @@ RH_FLOW = ('[taskflow_driver_recovery_flows]\n'
 
 
 def line(message: str, progress: float) -> dict:
-    return {'timestamp': '2026-11-25 06:00:00.000000', 'progress': str(progress),
+    return {'timestamp': '2026-11-25 06:00:00.000000', 'progress': progress,
             'message': message}
+
+
+def shown(entry: dict) -> dict:
+    """A progress line as the API shows it: string values."""
+    return {key: str(value) for key, value in entry.items()}
+
+
+def meta(progress: float, lines: list[dict]) -> dict:
+    """An atom's meta as taskflow stores what the task passed to
+    update_progress(progress, progress_details=lines)."""
+    return {'progress': progress, 'progress_details': {
+        'at_progress': progress, 'details': {'progress_details': lines}}}
 
 
 def record_flow(database_url: str, notification_uuid: str, action: str,
@@ -85,25 +97,22 @@ def test_recorded_details_without_engine(api):
                             line('Confirmed', 1.0))
     # Stored out of flow order, with a retry atom and a silent task.
     record_flow(database_url, vm, 'instance:recovery', [
-        ('ConfirmInstanceActiveTask', 'SUCCESS', {'progress': 1.0,
-                                                  'progress_details': [confirm]}),
-        ('instance_recovery_retry', 'SUCCESS', {'progress': 1.0,
-                                                'progress_details': [stop]}),
-        ('StartInstanceTask', 'SUCCESS', {'progress': 1.0, 'progress_details': []}),
-        ('StopInstanceTask', 'SUCCESS', {'progress': 1.0, 'progress_details': [stop]}),
+        ('ConfirmInstanceActiveTask', 'SUCCESS', meta(1.0, [confirm])),
+        ('instance_recovery_retry', 'SUCCESS', meta(1.0, [stop])),
+        ('StartInstanceTask', 'SUCCESS', meta(1.0, [])),
+        ('StopInstanceTask', 'SUCCESS', meta(1.0, [stop])),
     ])
     r = c('GET', f'/v1/notifications/{vm}', headers=V11)
     assert r.status_code == 200
     assert r.json()['notification']['recovery_workflow_details'] == [
-        {'name': 'StopInstanceTask', 'progress': 1.0, 'progress_details': [stop],
-         'state': 'SUCCESS'},
+        {'name': 'StopInstanceTask', 'progress': 1.0,
+         'progress_details': [shown(stop)], 'state': 'SUCCESS'},
         {'name': 'ConfirmInstanceActiveTask', 'progress': 1.0,
-         'progress_details': [confirm], 'state': 'SUCCESS'},
+         'progress_details': [shown(confirm)], 'state': 'SUCCESS'},
     ]
     # A second run (a periodic retry) follows the first.
     record_flow(database_url, vm, 'instance:recovery', [
-        ('StartInstanceTask', 'FAILURE', {'progress': 0.5,
-                                          'progress_details': [start]})])
+        ('StartInstanceTask', 'FAILURE', meta(0.5, [start]))])
     details = c('GET', f'/v1/notifications/{vm}', headers=V11).json()[
         'notification']['recovery_workflow_details']
     assert [(d['name'], d['state']) for d in details] == [
@@ -115,11 +124,11 @@ def test_host_flow_follows_the_recovery_method_and_configuration(api):
     c, database_url = api
     host = notify(c, 'reserved_host', 'wf2', 'COMPUTE_HOST', {
         'event': 'STOPPED', 'host_status': 'NORMAL', 'cluster_status': 'OFFLINE'})
-    meta = {'progress': 1.0, 'progress_details': [line('done', 1.0)]}
+    done = meta(1.0, [line('done', 1.0)])
     record_flow(database_url, host, 'instance:evacuate', [
-        ('EvacuateInstancesTask', 'SUCCESS', meta),
-        ('PrepareHAEnabledInstancesTask', 'SUCCESS', meta),
-        ('DisableComputeServiceTask', 'SUCCESS', meta)])
+        ('EvacuateInstancesTask', 'SUCCESS', done),
+        ('PrepareHAEnabledInstancesTask', 'SUCCESS', done),
+        ('DisableComputeServiceTask', 'SUCCESS', done)])
     details = c('GET', f'/v1/notifications/{host}', headers=V11).json()[
         'notification']['recovery_workflow_details']
     assert [d['name'] for d in details] == [
