@@ -49,6 +49,15 @@ def segment(row) -> dict:
                      dict(segment_data(row), **_bookkeeping(row)))
 
 
+def _payload(text: str | None) -> dict:
+    # Rows written around the API (an old API, by hand) may hold anything.
+    try:
+        payload = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
 def notification(row) -> dict:
     data = {
         'id': row.id,
@@ -56,7 +65,7 @@ def notification(row) -> dict:
         'generated_time': iso_time(row.generated_time),
         'source_host_uuid': row.source_host_uuid,
         'type': row.type,
-        'payload': json.loads(row.payload) if row.payload else {},
+        'payload': _payload(row.payload),
         'status': row.status,
         'failover_segment_uuid': row.failover_segment_uuid,
         'message': row.message,

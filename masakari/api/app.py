@@ -5,10 +5,6 @@ from oslo_config import cfg
 from oslo_log import log as logging
 from paste import deploy
 
-from masakari import rpc
-from masakari.conf import defaults
-from masakari.db import api as db
-
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
@@ -33,17 +29,6 @@ def find_paste_config() -> str:
             raise cfg.ConfigFilesNotFoundError([path])
         path = found
     return os.path.abspath(path)
-
-
-def prepare_service(argv: list[str], default_config_files=None) -> None:
-    """Parse the configuration and set up logging, RPC and the database."""
-    logging.register_options(CONF)
-    defaults.set_lib_defaults(CONF)
-    rpc.set_defaults()
-    CONF(argv, project='masakari',
-         default_config_files=default_config_files)
-    logging.setup(CONF, 'masakari')
-    db.configure(CONF)
 
 
 def load_app(paste_config: str | None = None):

@@ -12,6 +12,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from masakari import rpc
+from masakari import service
 from masakari.api import app as api_app
 
 CONF = cfg.CONF
@@ -62,7 +63,7 @@ def _bind_host() -> str:
 
 
 def main() -> None:
-    api_app.prepare_service(sys.argv[1:])
+    service.prepare(sys.argv[1:])
     paste_config = api_app.find_paste_config()
     LOG.info('masakari-api listening on %s:%s', CONF.masakari_api_listen,
              CONF.masakari_api_listen_port)

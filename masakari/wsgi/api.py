@@ -8,6 +8,7 @@ server at start with the path it looked for.
 import os
 
 from masakari import rpc
+from masakari import service
 from masakari.api import app as api_app
 
 
@@ -15,7 +16,7 @@ def init_application():
     config_dir = os.environ.get('OS_MASAKARI_CONFIG_DIR', '/etc/masakari')
     conf_file = os.path.join(config_dir, 'masakari.conf')
     paste_file = os.path.join(config_dir, 'api-paste.ini')
-    api_app.prepare_service([], default_config_files=[paste_file, conf_file])
+    service.prepare([], default_config_files=[paste_file, conf_file])
     rpc.init(binary='masakari-api')
     return api_app.load_app(paste_file)
 

@@ -1,0 +1,300 @@
+"""The engine manager: takes notifications from the API (RPC) and from its
+periodic tasks, moves them through their statuses and hands the recovery
+to the driver.
+
+Status machine: new -> running -> finished | ignored | error; error is
+retried once by the periodic task, then failed; anything unfinished for
+longer than ``notifications_expired_interval`` is failed.
+"""
+import json
+
+import oslo_messaging as messaging
+from oslo_config import cfg
+from oslo_log import log as logging
+from stevedore import driver as stevedore_driver
+
+from masakari import context as masakari_context
+from masakari import exception
+from masakari import notifications
+from masakari import objects
+from masakari.db import api as db
+from masakari.engine import locks
+from masakari.engine import waits
+
+CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
+
+DRIVER_GROUP = 'masakari.driver'
+SEGMENT_DISABLED_MESSAGE = 'Recovery aboart: the segment HA is disabled.'
+# The accepted vir_domain_event of each VM event.
+VM_EVENTS = {'LIFECYCLE': 'STOPPED_FAILED',
+             'QEMU_GUEST_AGENT_ERROR': 'STOPPED_FAILED',
+             'IO_ERROR': 'IO_ERROR_REPORT'}
+
+
+def load_driver():
+    name = CONF.notification_driver
+    if not name:
+        raise exception.InvalidConfiguration(
+            'Notification driver option required, but not specified')
+    return stevedore_driver.DriverManager(DRIVER_GROUP, name,
+                                          invoke_on_load=True).driver
+
+
+def _context(ctxt) -> masakari_context.RequestContext:
+    if isinstance(ctxt, masakari_context.RequestContext):
+        return ctxt
+    return masakari_context.RequestContext.from_dict(ctxt or {})
+
+
+def _data(primitive: dict) -> dict:
+    return primitive.get('masakari_object.data', primitive)
+
+
+def _event_data(row, status: str | None = None) -> dict:
+    data = objects.notification(row)['masakari_object.data']
+    if status is not None:
+        data['status'] = status
+    return data
+
+
+class MasakariManager:
+    """RPC endpoint of topic ``ha_engine`` (methods starting with ``_`` are
+    not callable remotely)."""
+
+    target = messaging.Target(version='1.1')
+
+    def __init__(self, driver=None):
+        self.driver = driver or load_driver()
+
+    # -- RPC ------------------------------------------------------------------
+
+    def process_notification(self, ctxt, notification: dict) -> None:
+        context = _context(ctxt)
+        received = _data(notification)
+        row = db.notification_get_by_uuid(context, received['notification_uuid'])
+        host = db.host_get(context, row.source_host_uuid)
+        if not host.failover_segment.enabled:
+            db.notification_update(context, row.notification_uuid, {
+                'status': 'ignored', 'message': SEGMENT_DISABLED_MESSAGE})
+            raise exception.FailoverSegmentDisabled(uuid=host.failover_segment_id)
+        self._process(context, row, received)
+
+    def get_notification_recovery_workflow_details(self, ctxt,
+                                                   notification: dict) -> dict:
+        context = _context(ctxt)
+        received = _data(notification)
+        row = db.notification_get_by_uuid(context, received['notification_uuid'])
+        details = self.driver.get_notification_recovery_workflow_details(context, row)
+        return objects.primitive('Notification', objects.NOTIFICATION_VERSION, dict(
+            received, recovery_workflow_details=[
+                objects.primitive('NotificationProgressDetails', '1.0', entry)
+                for entry in details]))
+
+    # -- the common path of RPC and periodic tasks ------------------------------
+
+    def _process(self, context, row, received: dict) -> None:
+        """Run the recovery of one notification, serialised per source host
+        (across engines too when [coordination] is configured)."""
+        notifications.emit(context, 'notification', 'process', 'start', received)
+        with locks.lock(f'masakari-{row.source_host_uuid}'):
+            LOG.info('Processing notification %s of type: %s',
+                     row.notification_uuid, row.type)
+            current = db.notification_get_by_uuid(context, row.notification_uuid)
+            if received['status'] == 'new' and current.status != 'new':
+                LOG.warning(
+                    "Processing of notification is skipped to avoid recovering "
+                    "from failure twice. Notification received is '%s' and it's "
+                    "status is '%s' and the current status of same notification "
+                    "in db is '%s'", row.notification_uuid, received['status'],
+                    current.status)
+                return
+            current = db.notification_update(context, row.notification_uuid,
+                                             {'status': 'running'})
+            status = self._handle(context, current)
+            LOG.info('Notification %s exits with status: %s.',
+                     row.notification_uuid, status)
+            db.notification_update(context, row.notification_uuid, {'status': status})
+
+    def _handle(self, context, row) -> str:
+        handlers = {'COMPUTE_HOST': self._handle_host_failure,
+                    'PROCESS': self._handle_process_failure,
+                    'VM': self._handle_instance_failure}
+        handler = handlers.get(row.type)
+        try:
+            payload = json.loads(row.payload) if row.payload else {}
+            if handler is None or not isinstance(payload, dict):
+                raise ValueError(f'type {row.type!r}, payload {row.payload!r}')
+        except ValueError as error:
+            # A notification no API version would accept: nothing to recover.
+            LOG.warning("Notification '%s' ignored: unknown type or malformed "
+                        'payload (%s).', row.notification_uuid, error)
+            self._emit_end(context, row)
+            return 'ignored'
+        try:
+            return handler(context, row, payload)
+        except Exception as error:
+            # Upstream leaves the row running until it expires; error lets
+            # the periodic task retry it once, then fail it.
+            LOG.exception("Failed to process notification '%s'. Reason: %s",
+                          row.notification_uuid, error)
+            self._emit_error(context, row, error)
+            return 'error'
+
+    # -- per type ---------------------------------------------------------------
+
+    def _handle_host_failure(self, context, row, payload: dict) -> str:
+        host_status = payload.get('host_status')
+        event = str(payload.get('event', '')).upper()
+        if host_status is None:
+            LOG.warning("Notification '%s' ignored as host_status is not "
+                        'provided.', row.notification_uuid)
+            status = 'ignored'
+        elif host_status.upper() != 'NORMAL':
+            LOG.warning("Notification '%s' ignored as host_status is '%s'",
+                        row.notification_uuid, host_status.upper())
+            status = 'ignored'
+        elif event == 'STARTED':
+            LOG.info("Notification type '%s' received for host '%s' has been %s.",
+                     row.type, row.source_host_uuid, event)
+            status = 'finished'
+        elif event == 'STOPPED':
+            return self._recover_host(context, row)
+        else:
+            LOG.warning('Invalid event: %s received for notification type: %s',
+                        event, row.type)
+            status = 'ignored'
+        self._emit_end(context, row)
+        return status
+
+    def _recover_host(self, context, row) -> str:
+        host = db.host_get(context, row.source_host_uuid)
+        recovery_method = host.failover_segment.recovery_method
+        values = {'on_maintenance': True}
+        if host.reserved:
+            values['reserved'] = False
+        self._update_host(context, host, values)
+        LOG.info('Set host %s on maintenance.', host.name)
+        reserved_hosts = None
+        if recovery_method != 'auto':
+            reserved_hosts = db.reserved_host_names(context, host.failover_segment_id)
+        try:
+            self.driver.execute_host_failure(
+                context, host.name, recovery_method, row.notification_uuid,
+                update_host_method=self._update_reserved_host,
+                reserved_host_list=reserved_hosts)
+        except exception.SkipHostRecoveryException:
+            self._emit_end(context, row)
+            return 'finished'
+        except exception.MasakariException as error:
+            LOG.error("Failed to process notification '%s'. Reason: %s",
+                      row.notification_uuid, error)
+            self._emit_error(context, row, error)
+            return 'error'
+        self._emit_end(context, row)
+        return 'finished'
+
+    def _handle_process_failure(self, context, row, payload: dict) -> str:
+        event = str(payload.get('event', '')).upper()
+        process_name = payload.get('process_name')
+        if event == 'STARTED':
+            LOG.info("Notification type '%s' received for host '%s': '%s' has "
+                     'been %s.', row.type, row.source_host_uuid, process_name, event)
+            self._emit_end(context, row)
+            return 'finished'
+        if event != 'STOPPED':
+            LOG.warning('Invalid event: %s received for notification type: %s',
+                        event, row.type)
+            self._emit_end(context, row)
+            return 'ignored'
+        host = db.host_get(context, row.source_host_uuid)
+        self._update_host(context, host, {'on_maintenance': True})
+        try:
+            self.driver.execute_process_failure(
+                context, process_name, host.name, row.notification_uuid)
+        except exception.SkipProcessRecoveryException:
+            pass
+        except exception.MasakariException as error:
+            LOG.error("Failed to process notification '%s'. Reason: %s",
+                      row.notification_uuid, error)
+            self._emit_error(context, row, error)
+            return 'error'
+        self._emit_end(context, row)
+        return 'finished'
+
+    def _handle_instance_failure(self, context, row, payload: dict) -> str:
+        if VM_EVENTS.get(payload.get('event')) != payload.get('vir_domain_event'):
+            LOG.info("Notification '%s' received with payload %s is ignored.",
+                     row.notification_uuid, payload)
+            return 'ignored'
+        try:
+            self.driver.execute_instance_failure(
+                context, payload.get('instance_uuid'), row.notification_uuid)
+        except exception.IgnoreInstanceRecoveryException as error:
+            self._emit_error(context, row, error)
+            return 'ignored'
+        except exception.SkipInstanceRecoveryException:
+            pass
+        except exception.MasakariException as error:
+            LOG.error("Failed to process notification '%s'. Reason: %s",
+                      row.notification_uuid, error)
+            self._emit_error(context, row, error)
+            return 'error'
+        self._emit_end(context, row)
+        return 'finished'
+
+    # -- hosts ----------------------------------------------------------------
+
+    def _update_host(self, context, host, values: dict) -> None:
+        data = {'id': host.id, 'uuid': host.uuid, 'name': host.name,
+                'type': host.type, 'reserved': bool(host.reserved),
+                'control_attributes': host.control_attributes,
+                'on_maintenance': bool(host.on_maintenance),
+                'failover_segment': objects.segment(host.failover_segment)}
+        with notifications.action(context, 'host', 'update', dict(data, **values)):
+            db.host_set_state(context, host.uuid, values)
+
+    def _update_reserved_host(self, context, host_name: str, reserved: bool = False) -> None:
+        """Given to the driver: a reserved host chosen as evacuation target
+        stops being reserved."""
+        host = db.host_get_by_name(context, host_name)
+        self._update_host(context, host, {'reserved': reserved})
+
+    # -- versioned notifications ------------------------------------------------
+
+    def _emit_end(self, context, row) -> None:
+        notifications.emit(context, 'notification', 'process', 'end',
+                           _event_data(row, 'running'))
+
+    def _emit_error(self, context, row, error: Exception) -> None:
+        notifications.emit(context, 'notification', 'process', 'error',
+                           _event_data(row, 'running'), notifications.fault(error))
+
+    # -- periodic tasks ---------------------------------------------------------
+
+    def _process_unfinished_notifications(self, context) -> None:
+        """Retry error notifications once and new ones nobody picked up."""
+        for row in db.notifications_with_status(context, ('error', 'new')):
+            if row.status == 'error' or _older_than(
+                    row.generated_time, CONF.retry_notification_new_status_interval):
+                self._process(context, row, _event_data(row))
+            current = db.notification_get_by_uuid(context, row.notification_uuid)
+            if current.status == 'error':
+                db.notification_update(context, row.notification_uuid,
+                                       {'status': 'failed'})
+                LOG.error("Periodic task 'process_unfinished_notifications': "
+                          'Notification %s exits with status: failed.',
+                          row.notification_uuid)
+
+    def _check_expired_notifications(self, context) -> None:
+        for row in db.notifications_with_status(context, ('running', 'error', 'new')):
+            if _older_than(row.generated_time, CONF.notifications_expired_interval):
+                db.notification_update(context, row.notification_uuid,
+                                       {'status': 'failed'})
+                LOG.error("Periodic task 'check_expired_notifications': "
+                          'Notification %s is expired.', row.notification_uuid)
+
+
+def _older_than(generated_time, seconds: int) -> bool:
+    return (waits.utcnow() - generated_time).total_seconds() > seconds
+
