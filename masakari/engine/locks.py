@@ -41,6 +41,11 @@ def _tooz():
         return _coordinator
 
 
+def distributed() -> bool:
+    """Whether locks hold across every engine (coordination configured)."""
+    return bool(CONF.coordination.backend_url)
+
+
 def stop() -> None:
     """Leave the coordination backend (at process exit)."""
     global _coordinator

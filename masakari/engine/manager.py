@@ -66,6 +66,10 @@ class MasakariManager:
 
     def __init__(self, driver=None):
         self.driver = driver or load_driver()
+        # Without coordination an engine only knows its own locks: it can
+        # tell that a running notification is orphaned only before it has
+        # started any work itself, i.e. on its first periodic pass.
+        self._first_pass = True
 
     # -- RPC ------------------------------------------------------------------
 
@@ -93,11 +97,16 @@ class MasakariManager:
 
     # -- the common path of RPC and periodic tasks ------------------------------
 
-    def _process(self, context, row, received: dict) -> None:
+    def _process(self, context, row, received: dict, resume: bool = False) -> None:
         """Run the recovery of one notification, serialised per source host
-        (across engines too when [coordination] is configured)."""
-        notifications.emit(context, 'notification', 'process', 'start', received)
-        with locks.lock(f'masakari-{row.source_host_uuid}'):
+        (across engines too when [coordination] is configured). To
+        ``resume`` an orphaned one, raise LockAlreadyAcquired at once when
+        the host is busy."""
+        with locks.lock(f'masakari-{row.source_host_uuid}', blocking=not resume):
+            if resume:
+                LOG.warning('Resuming notification %s, left running by an '
+                            'engine that stopped.', row.notification_uuid)
+            notifications.emit(context, 'notification', 'process', 'start', received)
             LOG.info('Processing notification %s of type: %s',
                      row.notification_uuid, row.type)
             current = db.notification_get_by_uuid(context, row.notification_uuid)
@@ -273,7 +282,9 @@ class MasakariManager:
     # -- periodic tasks ---------------------------------------------------------
 
     def _process_unfinished_notifications(self, context) -> None:
-        """Retry error notifications once and new ones nobody picked up."""
+        """Retry error notifications once and new ones nobody picked up;
+        resume running ones whose engine died."""
+        self._resume_orphaned(context)
         for row in db.notifications_with_status(context, ('error', 'new')):
             if row.status == 'error' or _older_than(
                     row.generated_time, CONF.retry_notification_new_status_interval):
@@ -285,6 +296,22 @@ class MasakariManager:
                 LOG.error("Periodic task 'process_unfinished_notifications': "
                           'Notification %s exits with status: failed.',
                           row.notification_uuid)
+
+    def _resume_orphaned(self, context) -> None:
+        """Run again the notifications left running by an engine that
+        died: nobody holds their host's lock. The recovery flows resume
+        from their vmoves, so no instance is evacuated twice."""
+        if not (self._first_pass or locks.distributed()):
+            return
+        self._first_pass = False
+        for row in db.notifications_with_status(context, ('running',)):
+            if _older_than(row.generated_time, CONF.notifications_expired_interval):
+                continue
+            try:
+                self._process(context, row, _event_data(row), resume=True)
+            except exception.LockAlreadyAcquired:
+                LOG.info('Notification %s is being processed; not resumed.',
+                         row.notification_uuid)
 
     def _check_expired_notifications(self, context) -> None:
         for row in db.notifications_with_status(context, ('running', 'error', 'new')):

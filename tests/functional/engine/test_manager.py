@@ -21,6 +21,7 @@ from masakari.conf import defaults
 from masakari.db import api as db
 from masakari.db import migration
 from masakari.db import models
+from masakari.engine import locks
 from masakari.engine import manager as engine_manager
 from tests.support import seed
 
@@ -226,3 +227,29 @@ def test_bad_input_from_an_old_api_is_ignored(manager, database, events, type_, 
     assert stored(database, notification_uuid).status == 'ignored'
     assert event_types(events) == ['notification.process.start',
                                    'notification.process.end']
+
+
+def test_first_periodic_pass_resumes_what_a_dead_engine_left_running(manager, database,
+                                                                       events):
+    left = insert(database, 'COMPUTE_HOST', dict(HOST_PAYLOAD, event='STARTED'),
+                  status='running')
+    admin = masakari_context.get_admin_context()
+    manager._process_unfinished_notifications(admin)
+    assert stored(database, left).status == 'finished'
+    # Without coordination, later passes cannot tell another engine's work
+    # from an orphan, and leave running notifications alone.
+    later = insert(database, 'COMPUTE_HOST', dict(HOST_PAYLOAD, event='STARTED'),
+                   status='running')
+    manager._process_unfinished_notifications(admin)
+    assert stored(database, later).status == 'running'
+
+
+def test_a_running_notification_whose_host_is_busy_is_not_resumed(manager, database,
+                                                                    events):
+    left = insert(database, 'COMPUTE_HOST', dict(HOST_PAYLOAD, event='STARTED'),
+                  status='running')
+    host_uuid = stored(database, left).source_host_uuid
+    with locks.lock(f'masakari-{host_uuid}'):
+        manager._process_unfinished_notifications(masakari_context.get_admin_context())
+    assert stored(database, left).status == 'running'
+    assert events == []
