@@ -18,13 +18,19 @@ In a test process::
                       status=400, message='No valid host')
         sim.calls.since(0)                       # what Nova was asked, in order
 
+Simulated time: ``novasim.Simulator(clock=novasim.FakeClock())`` makes every
+delay wait for the clock to be advanced; the same FakeClock can be the
+masakari engine's clock (``masakari.engine.waits.set_clock``), so engine
+sleeps move Nova's time and its asynchronous outcomes land without waiting.
+
 From another process: ``python -m novasim --port 8774 --seed seed.json`` and the
 JSON control API under ``/_sim`` (see :mod:`novasim.control`).
 
 Seed documents (file, ``POST /_sim/seed``, ``Simulator.load``)::
 
     {"hosts": ["h1", {"name": "h2", "max_servers": 4, "services": ["nova-compute"],
-                      "compute_service": {"disabled": true}, "down": {"report_after": 0}}],
+                      "compute_service": {"disabled": true}, "down": {"report_after": 0},
+                      "evacuations_fail": false}],
      "servers": [{"name": "i1", "host": "h1", "id": "<uuid>", "project": "demo",
                   "metadata": {"HA_Enabled": "True"}, "vm_state": "active",
                   "task_state": null, "locked": false,
@@ -56,6 +62,9 @@ Behaviour modelled after Nova (from its API reference and source):
   the same filters unless ``force``). Lands ``active`` from active/error and
   ``stopped`` from stopped; always ``stopped`` at microversion >= 2.95. No host
   passes -> vm_state ``error`` with fault ``No valid host was found...``.
+  Injected failures: a server's ``evacuation`` ``error`` (or a destination
+  host's ``evacuations_fail``) ends the move in vm_state ``error`` on the
+  source host; ``stuck`` leaves it ``rebuilding`` on the source for good.
 - os-stop from active/rescued/error, os-start from stopped, task_state must be
   null, else 409. They take ``timings.stop``/``timings.start``; while the
   server's host is down they wait (the request sits in the host's queue).
@@ -91,10 +100,11 @@ Not modelled or unsure (kept simple on purpose):
 - Domain names match case-insensitively (as Keystone on MySQL does).
 """
 from novasim.app import Simulator
+from novasim.clock import FakeClock
 from novasim.faults import Fault
 from novasim.server import Running
 from novasim.server import start
 from novasim.state import Cloud
 from novasim.state import NovaError
 
-__all__ = ['Cloud', 'Fault', 'NovaError', 'Running', 'Simulator', 'start']
+__all__ = ['Cloud', 'FakeClock', 'Fault', 'NovaError', 'Running', 'Simulator', 'start']

@@ -80,6 +80,7 @@ def describe_host(sim: 'Simulator', host: Host) -> dict[str, Any]:
         'name': host.name,
         'heartbeating': cloud.heartbeating(host),
         'max_servers': host.max_servers,
+        'evacuations_fail': host.evacuations_fail,
         'hypervisor_id': host.hypervisor_id,
         'services': [{'id': s.id, 'binary': s.binary,
                       'status': 'disabled' if s.disabled else 'enabled',

@@ -87,6 +87,9 @@ class Host:
     memory_mb: int = 262144
     local_gb: int = 2048
     max_servers: int | None = None
+    # Rebuilds fail here: evacuations scheduled to this host end in error
+    # without moving (the server's own ``evacuation`` outcome applies too).
+    evacuations_fail: bool = False
     # The host stops heartbeating at down_at; Nova reports its services down
     # report_after seconds later; it heartbeats again from back_at (never
     # when None).
@@ -222,12 +225,14 @@ class Cloud:
     # -- seeding and steering -------------------------------------------------
 
     def add_host(self, name: str, services: Iterable[str] = (COMPUTE,),
-                 max_servers: int | None = None, host_ip: str | None = None) -> Host:
+                 max_servers: int | None = None, host_ip: str | None = None,
+                 evacuations_fail: bool = False) -> Host:
         with self.lock:
             if name in self.hosts:
                 raise ValueError(f'host {name} already exists')
             host = Host(name=name, legacy_id=self._next(), max_servers=max_servers,
-                        host_ip=host_ip or _address(len(self.hosts)))
+                        host_ip=host_ip or _address(len(self.hosts)),
+                        evacuations_fail=evacuations_fail)
             self.hosts[name] = host
             for binary in services:
                 self.add_service(name, binary)
@@ -465,7 +470,8 @@ class Cloud:
                 server.moving_to = None
                 server.task_state = None
                 server.updated = self.clock()
-                if dest is None or server.evacuation == 'error':
+                if dest is None or server.evacuation == 'error' \
+                        or self.hosts[dest].evacuations_fail:
                     server.vm_state = ERROR
                     server.fault = {'code': 500, 'created': server.updated,
                                     'message': NO_VALID_HOST if dest is None

@@ -2,35 +2,14 @@
 
 Calls go through one shared openstacksdk connection (see
 :mod:`masakari.compute.client`) and raise masakari exceptions (see
-:mod:`masakari.compute.errors`).
+:mod:`masakari.compute.errors`). :class:`API` holds the operations of the
+recovery engine; the API service only checks that compute hosts exist.
 """
-from openstack.compute.v2.service import Service
-
-from masakari import exception
+from masakari.compute.api import API
 from masakari.compute.client import get_connection
 from masakari.compute.client import reset
-from masakari.compute.errors import translate_errors
+from masakari.compute.services import check_compute_host_exists
+from masakari.compute.services import find_compute_service
 
-__all__ = ['check_compute_host_exists', 'find_compute_service', 'get_connection', 'reset']
-
-
-@translate_errors
-def find_compute_service(host_name: str, binary: str = 'nova-compute',
-                         request_id: str | None = None) -> Service:
-    """The ``binary`` service Nova runs on exactly ``host_name``.
-
-    ``GET /os-services?binary=<binary>&host=<host_name>``; raises
-    ComputeNotFoundByName when there is none.
-    """
-    services = get_connection(request_id).compute.services(host=host_name, binary=binary)
-    # Compare again here: a Nova that filters host names case-insensitively
-    # must not make "Node1" pass for "node1".
-    for service in services:
-        if service.host == host_name and service.binary == binary:
-            return service
-    raise exception.ComputeNotFoundByName(compute_name=host_name)
-
-
-def check_compute_host_exists(host_name: str, request_id: str | None = None) -> None:
-    """Raise ComputeNotFoundByName unless Nova has a nova-compute on ``host_name``."""
-    find_compute_service(host_name, request_id=request_id)
+__all__ = ['API', 'check_compute_host_exists', 'find_compute_service', 'get_connection',
+           'reset']

@@ -119,6 +119,22 @@ def test_evacuate_to_a_disabled_host_ends_in_error_without_moving(cloud, clock):
     assert server.actions[-1].message == 'Error'
 
 
+def test_a_host_whose_rebuilds_fail_leaves_evacuated_servers_in_error(cloud, clock):
+    cloud.load({'hosts': [{'name': 'h4', 'evacuations_fail': True}]})
+    server = cloud.add_server('i1', 'h1')
+    cloud.host_down('h1')
+    cloud.evacuate(server.id, 'h4')
+    clock.tick(5)
+    cloud.advance()
+    assert (server.host, server.vm_state, server.task_state) == ('h1', ERROR, None)
+    assert server.actions[-1].message == 'Error'
+
+    cloud.evacuate(server.id, 'h2')
+    clock.tick(5)
+    cloud.advance()
+    assert (server.host, server.vm_state) == ('h2', 'active')
+
+
 def test_forced_evacuation_skips_the_scheduler(cloud, clock):
     server = cloud.add_server('i1', 'h1')
     cloud.set_service('h2', disabled=True)
