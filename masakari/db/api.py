@@ -23,8 +23,17 @@ context_manager = enginefacade.transaction_context()
 # Notifications that still need work block changes to their host's segment.
 UNFINISHED_STATUSES = ('new', 'running', 'error')
 
+
+def _sqlite_locked(error: Exception) -> bool:
+    """SQLite refuses a write at once ("database is locked") when two
+    transactions that both read want to write: the engine's threads do."""
+    return (isinstance(error, (sa.exc.OperationalError, db_exc.DBError))
+            and 'database is locked' in str(error))
+
+
 _retry_on_deadlock = oslo_db_api.wrap_db_retry(max_retries=5,
-                                               retry_on_deadlock=True)
+                                               retry_on_deadlock=True,
+                                               exception_checker=_sqlite_locked)
 
 
 def configure(conf) -> None:

@@ -1,0 +1,2 @@
+"""Recovery drivers of the engine, loaded from the ``masakari.driver`` entry
+points."""

@@ -1,0 +1,110 @@
+"""What every recovery flow shares: the task base class with its progress
+lines, building a flow from the configured task names, and running it with
+its progress persisted in the notification's logbook."""
+import contextlib
+import functools
+from typing import Any
+
+import taskflow.engines
+from oslo_config import cfg
+from stevedore import named
+from taskflow import exceptions as taskflow_exceptions
+from taskflow import retry
+from taskflow import task
+from taskflow.patterns import linear_flow
+from taskflow.persistence import backends
+from taskflow.persistence import models
+from taskflow.utils import misc
+
+from masakari.engine import progress as engine_progress
+from masakari.engine import waits
+
+CONF = cfg.CONF
+
+# Logbook names, one per failure kind (upstream's ACTION values).
+HOST_ACTION = 'instance:evacuate'
+INSTANCE_ACTION = 'instance:recovery'
+PROCESS_ACTION = 'process:recovery'
+
+RH_MAIN_FLOW = 'retry_instance_evacuate_engine'
+RH_RETRY = 'retry_instance_evacuate_engine_retry'
+
+
+class MasakariTask(task.Task):
+    """A recovery task: atom named after its class, with the context and the
+    Nova API it works with, recording progress lines operators read as
+    ``recovery_workflow_details``."""
+
+    def __init__(self, context, novaclient):
+        super().__init__(name=type(self).__name__)
+        self.context = context
+        self.novaclient = novaclient
+        # Kept on the task, so that the attempts of an RH retry within one
+        # engine run add to the same list (as upstream).
+        self.progress_lines: list[dict] = []
+
+    def update_details(self, message: str, progress: float = 0.0) -> None:
+        self.progress_lines.append({'timestamp': str(waits.utcnow()),
+                                    'progress': progress, 'message': message})
+        self.update_progress(progress, progress_details=list(self.progress_lines))
+
+    def update_progress(self, progress: float, **details: Any) -> None:
+        # taskflow's own update_progress no longer forwards details; the engine
+        # persists whatever the event carries besides the progress value as
+        # meta['progress_details']['details'].
+        progress = misc.clamp(progress, 0.0, 1.0)
+        self.notifier.notify(task.EVENT_UPDATE_PROGRESS, {'progress': progress, **details})
+
+
+def load_tasks(names: list[str], **task_kwargs: Any) -> list[task.Task]:
+    """The tasks registered under ``names``, in that order; stevedore warns
+    about (and skips) names nobody registered."""
+    manager = named.NamedExtensionManager(
+        engine_progress.TASKS_GROUP, names=names, name_order=True,
+        invoke_on_load=True, invoke_kwds=task_kwargs)
+    return [extension.obj for extension in manager]
+
+
+def build_flow(action: str, flow_tasks: dict, rh_retry: bool = False,
+               **task_kwargs: Any) -> linear_flow.Flow:
+    """The outer flow of ``action``: the ``pre``, ``main`` and ``post`` task
+    lists of a ``[taskflow_driver_recovery_flows]`` option, each a linear
+    sub-flow. With ``rh_retry`` the main sub-flow is attempted once per
+    reserved host of ``reserved_host_list`` (published as ``reserved_host``)."""
+    outer = linear_flow.Flow(action.replace(':', '_') + '_engine')
+    for part in ('pre', 'main', 'post'):
+        if rh_retry and part == 'main':
+            sub_flow = linear_flow.Flow(RH_MAIN_FLOW, retry=retry.ParameterizedForEach(
+                name=RH_RETRY, provides='reserved_host', rebind=['reserved_host_list']))
+        else:
+            sub_flow = linear_flow.Flow(f'{part}_tasks')
+        sub_flow.add(*load_tasks(flow_tasks[part], **task_kwargs))
+        outer.add(sub_flow)
+    return outer
+
+
+@functools.cache
+def _backend(connection: str):
+    return backends.fetch({'connection': connection})
+
+
+def _logbook(backend, notification_uuid: str, action: str) -> models.LogBook:
+    """The notification's logbook, created on its first run."""
+    with contextlib.closing(backend.get_connection()) as connection:
+        try:
+            return connection.get_logbook(notification_uuid)
+        except taskflow_exceptions.NotFound:
+            book = models.LogBook(action, uuid=notification_uuid)
+            connection.save_logbook(book)
+            return book
+
+
+def run_flow(flow: linear_flow.Flow, action: str, notification_uuid: str,
+             store: dict) -> None:
+    """Run ``flow`` as a new flow record of the notification's logbook;
+    raises what the failing task raised once the flow has reverted."""
+    backend = _backend(CONF.taskflow.connection)
+    book = _logbook(backend, notification_uuid, action)
+    engine = taskflow.engines.load(flow, store=store, book=book, backend=backend,
+                                   engine='serial')
+    engine.run()

@@ -1,0 +1,257 @@
+"""Tasks of the host failure flow: disable the failed host's compute service,
+record the instances to move (vmoves), evacuate them in parallel."""
+from collections.abc import Callable
+from concurrent import futures
+
+from oslo_config import cfg
+from oslo_log import log as logging
+from oslo_utils import strutils
+
+from masakari import exception
+from masakari.db import api as db
+from masakari.engine import locks
+from masakari.engine import waits
+from masakari.engine.drivers.taskflow import base
+
+CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
+
+ACTIVE, ERROR, STOPPED, RESIZED = 'active', 'error', 'stopped', 'resized'
+SHUTDOWN = 4  # Nova power_state
+TIMEOUT_MESSAGE = 'Failed reason: timeout.'
+
+
+class HostFailureTask(base.MasakariTask):
+    """A host flow task: also given the manager's function that ends the
+    ``reserved`` flag of a host chosen as evacuation target (None in the auto
+    flow)."""
+
+    def __init__(self, context, novaclient, update_host_method: Callable | None = None):
+        super().__init__(context, novaclient)
+        self.update_host_method = update_host_method
+
+
+class DisableComputeServiceTask(HostFailureTask):
+    def execute(self, host_name: str) -> None:
+        self.update_details(f"Disabling compute service on host: '{host_name}'")
+        self.novaclient.enable_disable_service(
+            self.context, host_name, reason=CONF.host_failure.service_disable_reason)
+        # Nova refuses to evacuate until it reports the host's service down.
+        wait = CONF.wait_period_after_service_update
+        LOG.info('Sleeping %s sec before starting recovery thread until nova '
+                 'recognizes the node down.', wait)
+        waits.sleep(wait)
+        self.update_details(f"Disabled compute service on host: '{host_name}'", 1.0)
+
+
+class PrepareHAEnabledInstancesTask(HostFailureTask):
+    def execute(self, host_name: str, notification_uuid: str) -> None:
+        self.update_details('Preparing instances for evacuation')
+        servers = self.novaclient.get_servers(self.context, host_name)
+        self.update_details(
+            f"Total instances running on failed host '{host_name}' is {len(servers)}", 0.3)
+        ha_servers, other_servers = self._classify(servers)
+        self.update_details(f"Total HA Enabled instances count: '{len(ha_servers)}'", 0.6)
+        candidates = ha_servers
+        if CONF.host_failure.evacuate_all_instances:
+            self.update_details(
+                f"Total Non-HA Enabled instances count: '{len(other_servers)}'", 0.7)
+            candidates = ha_servers + other_servers
+            self.update_details(
+                'All instances (HA Enabled/Non-HA Enabled) should be considered for '
+                f"evacuation. Total count is: '{len(candidates)}'", 0.8)
+        if not candidates:
+            message = (f"Skipped host '{host_name}' recovery as no instances needs to "
+                       'be evacuated')
+            self.update_details(message, 1.0)
+            raise exception.SkipHostRecoveryException(message)
+        for server in candidates:
+            db.vmove_create(self.context, {
+                'notification_uuid': notification_uuid, 'instance_uuid': server.id,
+                'instance_name': server.name, 'source_host': host_name})
+        ids = ','.join(server.id for server in candidates)
+        self.update_details(f"Instances to be evacuated are: '{ids}'", 1.0)
+
+    def _classify(self, servers: list) -> tuple[list, list]:
+        """HA-enabled and other servers, in Nova's order, without those left
+        alone because they are in error."""
+        key = CONF.host_failure.ha_enabled_instance_metadata_key
+        ha_servers, other_servers = [], []
+        for server in servers:
+            ha_enabled = strutils.bool_from_string(server.metadata.get(key))
+            if CONF.host_failure.ignore_instances_in_error_state and server.vm_state == ERROR:
+                if ha_enabled:
+                    self.update_details(
+                        f"Ignoring recovery of HA_Enabled instance '{server.id}' as it is "
+                        "in 'error' state.", 0.4)
+                continue
+            (ha_servers if ha_enabled else other_servers).append(server)
+        return ha_servers, other_servers
+
+
+class EvacuateInstancesTask(HostFailureTask):
+    def execute(self, host_name: str, notification_uuid: str,
+                reserved_host: str | None = None) -> None:
+        # Newest vmove first: instances recorded last (non-HA) move first,
+        # as upstream does.
+        vmoves = db.vmoves_of_notification(self.context, notification_uuid, status='pending')
+        ids = ','.join(vmove.instance_uuid for vmove in vmoves)
+        self.update_details(f"Start evacuation of instances from failed host '{host_name}', "
+                            f"instance uuids are: '{ids}'")
+        if reserved_host:
+            # One evacuation batch per reserved host at a time.
+            with locks.lock(f'masakari-{reserved_host}', blocking=False):
+                self._enable_reserved_host(host_name, reserved_host)
+                self._evacuate_all(vmoves, reserved_host)
+        else:
+            self._evacuate_all(vmoves, None)
+        self._report(host_name, notification_uuid)
+
+    def _enable_reserved_host(self, host_name: str, reserved_host: str) -> None:
+        self.update_details(f"Enabling reserved host: '{reserved_host}'", 0.1)
+        if CONF.host_failure.add_reserved_host_to_aggregate:
+            for aggregate in self.novaclient.get_aggregate_list(self.context):
+                if host_name in aggregate.hosts:
+                    self._add_to_aggregate(reserved_host, aggregate)
+        self.novaclient.enable_disable_service(self.context, reserved_host, enable=True)
+        # Not undone if the evacuation fails: the host may already run some.
+        self.update_host_method(self.context, reserved_host)
+
+    def _add_to_aggregate(self, reserved_host: str, aggregate) -> None:
+        self.update_details(f'Add host {reserved_host} to aggregate {aggregate.name}', 0.2)
+        try:
+            self.novaclient.add_host(self.context, reserved_host, aggregate)
+        except exception.Conflict:
+            message = (f"Host '{reserved_host}' already has been added to aggregate "
+                       f"'{aggregate.name}'.")
+            self.update_details(message, 1.0)
+            LOG.info(message)
+        else:
+            self.update_details(f'Added host {reserved_host} to aggregate {aggregate.name}',
+                                0.3)
+
+    def _evacuate_all(self, vmoves: list, reserved_host: str | None) -> None:
+        with futures.ThreadPoolExecutor(CONF.host_failure_recovery_threads) as pool:
+            for vmove in vmoves:
+                self.update_details(f"Evacuation of instance started: '{vmove.instance_uuid}'",
+                                    0.5)
+                evacuation = InstanceEvacuation(self.context, self.novaclient, vmove,
+                                                reserved_host)
+                pool.submit(evacuation.run_logged)
+
+    def _report(self, host_name: str, notification_uuid: str) -> None:
+        # All vmoves of the notification count, those of earlier attempts
+        # too: one failure fails every later run (upstream behaviour).
+        vmoves = db.vmoves_of_notification(self.context, notification_uuid)
+        succeeded = sorted(v.instance_uuid for v in vmoves if v.status == 'succeeded')
+        failed = [v.instance_uuid for v in vmoves if v.status == 'failed']
+        if succeeded:
+            self.update_details(f"Successfully evacuate instances '{','.join(succeeded)}' "
+                                f"from host '{host_name}'", 0.7)
+        if failed:
+            message = (f"Failed to evacuate instances '{','.join(failed)}' from host "
+                       f"'{host_name}'")
+            self.update_details(message, 0.7)
+            raise exception.HostRecoveryFailureException(message)
+        self.update_details('Evacuation process completed!', 1.0)
+
+
+class _Timeout(Exception):
+    """A wait of the evacuation ran out; the text is the warning to log."""
+
+
+class InstanceEvacuation:
+    """Moves one instance of a vmove off the failed host and confirms it,
+    leaving the instance in the state it was in (stopped and error stay so)."""
+
+    def __init__(self, context, novaclient, vmove, reserved_host: str | None):
+        self.context = context
+        self.novaclient = novaclient
+        self.vmove = vmove
+        self.reserved_host = reserved_host
+        self.server_id = vmove.instance_uuid
+
+    def run_logged(self) -> None:
+        # Errors before the vmove is handled leave it pending (upstream lets
+        # them escape the worker, where they are only logged).
+        try:
+            self.run()
+        except Exception:
+            LOG.exception('Evacuation of instance %s failed', self.server_id)
+
+    def run(self) -> None:
+        instance = self._get()
+        was_locked = self._get().is_locked
+        if not was_locked:
+            self.novaclient.lock_server(self.context, self.server_id)
+        try:
+            self._evacuate_and_confirm(instance)
+        except _Timeout as timeout:
+            LOG.warning(str(timeout))
+            self._update_vmove(status='failed', message=TIMEOUT_MESSAGE)
+        except Exception as error:
+            self._update_vmove(status='failed', message=str(error))
+        finally:
+            self._update_vmove(end_time=waits.utcnow())
+            if not was_locked:
+                self.novaclient.unlock_server(self.context, self.server_id)
+
+    def _evacuate_and_confirm(self, instance) -> None:
+        original_state = instance.vm_state
+        instance, stop_after = self._make_evacuable(instance)
+        self._update_vmove(status='ongoing', start_time=waits.utcnow())
+        self.novaclient.evacuate_instance(self.context, self.server_id,
+                                          target=self.reserved_host)
+        self._wait_for_evacuation(instance.vm_state)
+        # Evacuation lands an instance active: put back what it was.
+        if original_state != ACTIVE:
+            if stop_after:
+                self._stop_and_wait()
+            if original_state == ERROR:
+                self.novaclient.reset_instance_state(self.context, self.server_id, ERROR)
+        self._update_vmove(status='succeeded', dest_host=self._get().hypervisor_hostname)
+
+    def _make_evacuable(self, instance) -> tuple[object, bool]:
+        """Nova evacuates only active, stopped or error instances without a
+        task: reset the others to error. Returns the instance as it then is,
+        and whether it must be stopped after the move."""
+        vm_state, task_state = instance.vm_state, instance.task_state
+        if vm_state not in (ACTIVE, ERROR, STOPPED):
+            instance = self._reset_to_error()
+            # A resized instance that was running keeps running.
+            return instance, not (vm_state == RESIZED and instance.power_state != SHUTDOWN)
+        if vm_state == STOPPED and task_state is None:
+            return instance, False
+        if task_state is not None:
+            return self._reset_to_error(), vm_state != ACTIVE
+        return instance, vm_state == ERROR
+
+    def _reset_to_error(self):
+        self.novaclient.reset_instance_state(self.context, self.server_id, ERROR)
+        return self._get()
+
+    def _wait_for_evacuation(self, old_state: str) -> None:
+        def moved() -> bool:
+            server = self._get()
+            if server.vm_state == ERROR and server.vm_state != old_state:
+                raise exception.InstanceEvacuateFailed(instance_uuid=self.server_id)
+            same_state = server.vm_state == old_state or (
+                old_state == ERROR and server.vm_state == ACTIVE)
+            return server.hypervisor_hostname != self.vmove.source_host and same_state
+
+        if not waits.wait_until(moved, CONF.wait_period_after_evacuation,
+                                CONF.verify_interval):
+            raise _Timeout(f"Timeout for instance '{self.server_id}' evacuation.")
+
+    def _stop_and_wait(self) -> None:
+        self.novaclient.stop_server(self.context, self.server_id)
+        if not waits.wait_until(lambda: self._get().vm_state == STOPPED,
+                                CONF.wait_period_after_power_off, CONF.verify_interval):
+            raise _Timeout(f"Instance '{self.server_id}' is successfully evacuated but "
+                           'timeout to stop.')
+
+    def _get(self):
+        return self.novaclient.get_server(self.context, self.server_id)
+
+    def _update_vmove(self, **values) -> None:
+        db.vmove_update(self.context, self.vmove.uuid, values)

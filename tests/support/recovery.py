@@ -1,0 +1,235 @@
+"""A bench for recovery flows: the taskflow driver on a migrated SQLite
+database, a segment with hosts seeded into it, the Nova stand-in with the
+masakari options pointing at it, and one fake clock shared by the engine and
+Nova, so waits and timeouts cost no real time.
+
+Nova calls read back as short tokens, one per compute request, e.g.
+``services:h1 disable:h1 servers:h1`` for a host and ``get get lock evacuate
+get get unlock`` for a server. ``matches(tokens, pattern)`` compares them with
+a pattern of tokens where ``tok+`` means one or more and ``tok*`` any number.
+"""
+import contextlib
+import dataclasses
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from oslo_db.sqlalchemy import enginefacade
+from taskflow.persistence import backends
+
+import novasim
+from masakari import compute
+from masakari import context as masakari_context
+from masakari.conf import CONF
+from masakari.conf import defaults
+from masakari.db import api as db
+from masakari.db import migration
+from masakari.db import models
+from masakari.engine import progress
+from masakari.engine import waits
+from masakari.engine.drivers.taskflow import TaskFlowDriver
+from tests.support import seed
+
+# Short waits, as the scenarios of engine.md §16 assume.
+WAITS = {'wait_period_after_service_update': 2, 'wait_period_after_evacuation': 5,
+         'wait_period_after_power_off': 5, 'wait_period_after_power_on': 5,
+         'verify_interval': 1}
+
+
+def server_id(name: str) -> str:
+    """The Nova id the bench gives server ``name`` (stable across runs)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f'novasim/{name}'))
+
+
+@dataclasses.dataclass
+class Bench:
+    sim: novasim.Simulator
+    clock: novasim.FakeClock
+    context: Any
+    segment_uuid: str
+    driver: TaskFlowDriver
+
+    def add_server(self, name: str, host: str = 'h1', ha: bool = True,
+                   **fields: Any) -> None:
+        """A server on ``host``, with the HA_Enabled key unless ``ha`` is false
+        (``metadata`` given in ``fields`` replaces it)."""
+        fields.setdefault('metadata', {'HA_Enabled': 'True'} if ha else {})
+        self.sim.cloud.add_server(name, host, id=server_id(name), **fields)
+
+    def server(self, name: str):
+        return self.sim.cloud.get_server(server_id(name))
+
+    def host(self, name: str):
+        return db.host_get_by_name(self.context, name)
+
+    def fail_host(self, name: str) -> list[str]:
+        """What the manager does before calling the driver: maintenance on the
+        failed host (no longer reserved), then the reserved hosts to try."""
+        db.host_set_state(self.context, self.host(name).uuid,
+                          {'on_maintenance': True, 'reserved': False})
+        return db.reserved_host_names(self.context, self.segment_uuid)
+
+    def update_host(self, context, host_name: str, reserved: bool = False) -> None:
+        """Stand-in for the manager's update_host_method."""
+        db.host_set_state(context, self.host(host_name).uuid, {'reserved': reserved})
+
+    def vmoves(self, notification_uuid: str) -> dict[str, Any]:
+        """The vmoves of a notification by server name (newest last)."""
+        names = {server_id(s.name): s.name for s in self.sim.cloud.servers.values()}
+        rows = reversed(db.vmoves_of_notification(self.context, notification_uuid))
+        moves: dict[str, Any] = {}
+        for row in rows:
+            moves.setdefault(names[row.instance_uuid], []).append(row)
+        return moves
+
+    def calls(self, server: str | None = None) -> list[str]:
+        """Compute requests as tokens: those about ``server``, or (None) those
+        about no server."""
+        tokens = []
+        for call in self.sim.calls.since(0):
+            if call['service'] != 'compute' or call['path'] == '/':
+                continue
+            about = re.match(r'/servers/([^/]+)', call['path'])
+            about_id = about.group(1) if about and about.group(1) != 'detail' else None
+            if about_id != (server_id(server) if server else None):
+                continue
+            token = self._token(call)
+            tokens.append(token if call['status'] < 300 else f"{token}={call['status']}")
+        return tokens
+
+    def _token(self, call: dict) -> str:
+        path, body = call['path'], call['body'] or {}
+        query = dict(part.split('=', 1) for part in call['query'].split('&') if part)
+        if path == '/servers/detail':
+            return f"servers:{query.get('host')}"
+        if path == '/os-services':
+            return f"services:{query.get('host')}"
+        if path.startswith('/os-services/'):
+            service = self.sim.cloud.find_service(path.rsplit('/', 1)[1])
+            verb = 'disable' if body.get('status') == 'disabled' else 'enable'
+            return f'{verb}:{service.host}'
+        if path == '/os-aggregates':
+            return 'aggregates'
+        if path.startswith('/os-aggregates/'):
+            return f"add_host:{self.sim.cloud.get_aggregate(path.split('/')[2]).name}"
+        if call['method'] == 'GET':
+            return 'get'
+        action, args = call['action'], body.get(call['action'])
+        if action == 'evacuate':
+            return f"evacuate:{args['host']}" if args.get('host') else 'evacuate'
+        if action == 'os-resetState':
+            return f"reset:{args['state']}"
+        return action.removeprefix('os-')
+
+    def progress(self, notification_uuid: str, notification_type: str = 'COMPUTE_HOST',
+                 recovery_method: str = 'auto') -> list[dict]:
+        """The recorded progress, as the engine answers it."""
+        names = progress.task_names(notification_type, recovery_method)
+        return progress.recorded_details(notification_uuid, names)
+
+    def messages(self, notification_uuid: str, notification_type: str = 'COMPUTE_HOST',
+                 recovery_method: str = 'auto') -> list[str]:
+        return [line['message']
+                for entry in self.progress(notification_uuid, notification_type,
+                                           recovery_method)
+                for line in entry['progress_details']]
+
+    def flow_records(self, notification_uuid: str) -> list[dict[str, str]]:
+        """Each flow run of the logbook: its atoms' names and states."""
+        backend = backends.fetch({'connection': CONF.taskflow.connection})
+        with contextlib.closing(backend.get_connection()) as connection:
+            book = connection.get_logbook(notification_uuid)
+        return [{atom.name: atom.state for atom in flow} for flow in book]
+
+
+def matches(tokens: list[str], pattern: str) -> bool:
+    regex = ''
+    for item in pattern.split():
+        repeat = item[-1] if item[-1] in '+*' else ''
+        regex += f'(?:{re.escape(item.rstrip("+*"))} ){repeat}'
+    return re.fullmatch(regex, ''.join(f'{token} ' for token in tokens)) is not None
+
+
+@contextlib.contextmanager
+def bench(tmp_path, recovery_method: str = 'auto', hosts: tuple[str, ...] = ('h1', 'h2'),
+          reserved: tuple[str, ...] = (), failed: tuple[str, ...] = ('h1',),
+          config: dict[str, Any] | None = None) -> Iterator[Bench]:
+    """A bench whose segment holds ``hosts`` and then the ``reserved`` hosts
+    (the first named created last, so tried first), each also a Nova
+    compute host (disabled for reserved ones); the ``failed`` hosts are down
+    in Nova. ``config`` maps
+    ``name`` or ``group.name`` to option overrides."""
+    defaults.set_lib_defaults(CONF)
+    url = f'sqlite:///{tmp_path}/masakari.sqlite'
+    clock = novasim.FakeClock()
+    sim = novasim.Simulator(clock=clock)
+    for name in hosts + reserved:
+        sim.cloud.add_host(name)
+    for name in reserved:
+        # Reserved hosts wait with their compute service disabled.
+        sim.cloud.set_service(name, disabled=True)
+    for name in failed:
+        sim.cloud.host_down(name)
+    overrides = {**WAITS, 'database.connection': url, 'taskflow.connection': url,
+                 **(config or {})}
+    with novasim.start(sim) as running, _overridden({
+            **overrides,
+            'os_privileged_user_auth_url': running.identity_url,
+            'os_privileged_user_name': 'masakari',
+            'os_privileged_user_password': 'masakari',
+            'os_privileged_user_tenant': 'service'}), _database(url), _clock(clock):
+        segment_uuid = seed.segment_with_hosts(url, 'S', list(hosts + reserved[::-1]))
+        _set_rows(url, segment_uuid, recovery_method, reserved)
+        compute.reset()
+        try:
+            yield Bench(sim, clock, masakari_context.get_admin_context(), segment_uuid,
+                        TaskFlowDriver())
+        finally:
+            compute.reset()
+
+
+def _set_rows(url: str, segment_uuid: str, recovery_method: str,
+              reserved: tuple[str, ...]) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.update(models.FailoverSegment.__table__).where(
+            models.FailoverSegment.uuid == segment_uuid).values(
+            recovery_method=recovery_method))
+        conn.execute(sa.update(models.Host.__table__).where(
+            models.Host.name.in_(reserved)).values(reserved=True))
+    engine.dispose()
+
+
+@contextlib.contextmanager
+def _overridden(values: dict[str, Any]) -> Iterator[None]:
+    keys = [(name.rpartition('.')[2], name.rpartition('.')[0] or None) for name in values]
+    for (name, group), value in zip(keys, values.values(), strict=True):
+        CONF.set_override(name, value, group)
+    try:
+        yield
+    finally:
+        for name, group in keys:
+            CONF.clear_override(name, group)
+
+
+@contextlib.contextmanager
+def _database(url: str) -> Iterator[None]:
+    migration.db_sync()
+    factory = enginefacade._TransactionFactory()
+    factory.configure(connection=url)
+    restore = db.context_manager.patch_factory(factory)
+    try:
+        yield
+    finally:
+        restore()
+
+
+@contextlib.contextmanager
+def _clock(clock: novasim.FakeClock) -> Iterator[None]:
+    previous = waits.set_clock(clock)
+    try:
+        yield
+    finally:
+        waits.set_clock(previous)
