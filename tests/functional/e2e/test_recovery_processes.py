@@ -33,8 +33,9 @@ periodic_fuzzy_delay = 0
 
 
 class Deployment:
-    def __init__(self, url: str, token: str, sim: novasim.Simulator, cli: CLI):
-        self.url, self.sim, self.cli = url, sim, cli
+    def __init__(self, url: str, token: str, sim: novasim.Simulator, cli: CLI,
+                 engine: EngineServer):
+        self.url, self.sim, self.cli, self.engine = url, sim, cli, engine
         self.session = requests.Session()
         self.session.headers.update({'X-Auth-Token': token,
                                      'OpenStack-API-Version': 'instance-ha 1.3'})
@@ -81,6 +82,12 @@ class Deployment:
     def server(self, server_id: str):
         return self.sim.cloud.get_server(server_id)
 
+    def schedule_only_to(self, hosts: list[str]) -> None:
+        """Nova's scheduler may pick any enabled compute host: leave only
+        ``hosts`` enabled (spare, reserved hosts start disabled too)."""
+        for name in self.sim.cloud.hosts:
+            self.sim.cloud.set_service(name, disabled=name not in hosts)
+
 
 @pytest.fixture(scope='module')
 def deployment(keystone, masakari_api_port, tmp_path_factory):
@@ -90,7 +97,7 @@ def deployment(keystone, masakari_api_port, tmp_path_factory):
     sim = novasim.Simulator()
     sim.cloud.timings = Timings(evacuate=0.5, stop=0.2, start=0.2)
     for host in ('a1', 'a2', 'r1', 'r2', 'rr', 'p1', 'p2', 'pr', 'q1', 'q2', 'qr',
-                 'v1', 's1'):
+                 'v1', 's1', 'k1', 'k2', 'k3'):
         sim.cloud.add_host(host)
     private = f'masakari-e2e-{uuid.uuid4().hex[:8]}'
     try:
@@ -105,12 +112,13 @@ def deployment(keystone, masakari_api_port, tmp_path_factory):
                 auth_strategy='keystone', transport_url=rabbit.URL)
             api_server.db_sync(config)
             api = api_server.APIServer(config, masakari_api_port, work / 'api.log').start()
-            engine = EngineServer(config, work / 'engine.log').start()
+            deployment = Deployment(api.url, keystone.token(), sim,
+                                    CLI(keystone.auth_url, work),
+                                    EngineServer(config, work / 'engine.log').start())
             try:
-                yield Deployment(api.url, keystone.token(), sim,
-                                 CLI(keystone.auth_url, work))
+                yield deployment
             finally:
-                engine.stop()
+                deployment.engine.stop()
                 api.stop()
     finally:
         databases.drop(database_url)
@@ -123,9 +131,7 @@ def host_failure(deployment, recovery_method: str, failed: str, others: list[str
     segment's hosts afterwards."""
     segment = deployment.segment(f'seg-{failed}', recovery_method, [failed, *others],
                                  reserved)
-    for host in reserved:
-        # A spare host's compute service is kept disabled until it is needed.
-        deployment.sim.cloud.set_service(host, disabled=True)
+    deployment.schedule_only_to([failed] + [h for h in others if h not in reserved])
     servers = [deployment.sim.cloud.add_server(f'{failed}-vm{i}', failed, metadata=HA)
                for i in (1, 2)]
     deployment.sim.cloud.host_down(failed)
@@ -190,9 +196,44 @@ def test_instance_failure_and_workflow_details_in_the_cli(deployment):
 
 def test_process_failure(deployment):
     deployment.segment('seg-s1', 'auto', ['s1'])
+    deployment.sim.cloud.set_service('s1', disabled=False)
     notification_uuid = deployment.notify('PROCESS', 's1', {
         'process_name': 'nova-compute', 'event': 'STOPPED'})
     assert deployment.wait_for(notification_uuid)['status'] == 'finished'
     service = deployment.sim.cloud.compute_service('s1')
     assert (service.disabled, service.disabled_reason) == (
         True, 'Masakari detected process failed.')
+
+
+def evacuations(deployment, server_id: str) -> int:
+    """How many evacuate requests Nova accepted for a server."""
+    return sum(1 for call in deployment.sim.calls.since()
+               if call['action'] == 'evacuate' and call['status'] == 200
+               and call['path'] == f'/servers/{server_id}/action')
+
+
+def test_engine_killed_mid_evacuation_is_finished_by_the_next(deployment):
+    deployment.segment('seg-k1', 'auto', ['k1', 'k2', 'k3'])
+    deployment.schedule_only_to(['k1', 'k2', 'k3'])
+    servers = [deployment.sim.cloud.add_server(f'k1-vm{i:02d}', 'k1', metadata=HA)
+               for i in range(20)]
+    deployment.sim.cloud.host_down('k1')
+    notification_uuid = deployment.notify('COMPUTE_HOST', 'k1', {
+        'event': 'STOPPED', 'host_status': 'NORMAL', 'cluster_status': 'OFFLINE'})
+    deadline = time.monotonic() + 60
+    while sum(1 for m in deployment.vmoves(notification_uuid)
+              if m['status'] == 'succeeded') < 4:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    deployment.engine.kill()
+    moves = deployment.vmoves(notification_uuid)
+    assert any(m['status'] != 'succeeded' for m in moves), 'killed too late'
+    deployment.engine = EngineServer(deployment.engine.config,
+                                     deployment.engine.log).start()
+
+    shown = deployment.wait_for(notification_uuid, timeout=120)
+    assert shown['status'] == 'finished'
+    for server in servers:
+        assert deployment.server(server.id).host in ('k2', 'k3')
+        assert deployment.server(server.id).vm_state == 'active'
+        assert evacuations(deployment, server.id) == 1, server.name

@@ -17,6 +17,9 @@ CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
 ACTIVE, ERROR, STOPPED, RESIZED = 'active', 'error', 'stopped', 'resized'
+# vmoves not finished: pending ones, and ongoing ones an engine that died
+# left behind (within a run a vmove ends succeeded or failed).
+UNDONE = ('pending', 'ongoing')
 SHUTDOWN = 4  # Nova power_state
 TIMEOUT_MESSAGE = 'Failed reason: timeout.'
 
@@ -65,7 +68,13 @@ class PrepareHAEnabledInstancesTask(HostFailureTask):
                        'be evacuated')
             self.update_details(message, 1.0)
             raise exception.SkipHostRecoveryException(message)
+        # A run resumed after an engine died finds vmoves still to do; their
+        # instances are moved by those, never by a second vmove.
+        in_hand = {vmove.instance_uuid for vmove in db.vmoves_of_notification(
+            self.context, notification_uuid) if vmove.status in UNDONE}
         for server in candidates:
+            if server.id in in_hand:
+                continue
             db.vmove_create(self.context, {
                 'notification_uuid': notification_uuid, 'instance_uuid': server.id,
                 'instance_name': server.name, 'source_host': host_name})
@@ -94,7 +103,8 @@ class EvacuateInstancesTask(HostFailureTask):
                 reserved_host: str | None = None) -> None:
         # Newest vmove first: instances recorded last (non-HA) move first,
         # as upstream does.
-        vmoves = db.vmoves_of_notification(self.context, notification_uuid, status='pending')
+        vmoves = [vmove for vmove in db.vmoves_of_notification(self.context, notification_uuid)
+                  if vmove.status in UNDONE]
         ids = ','.join(vmove.instance_uuid for vmove in vmoves)
         self.update_details(f"Start evacuation of instances from failed host '{host_name}', "
                             f"instance uuids are: '{ids}'")
@@ -181,10 +191,14 @@ class InstanceEvacuation:
 
     def run(self) -> None:
         instance = self._get()
-        was_locked = self._get().is_locked
-        if not was_locked:
+        resumed = self.vmove.status == 'ongoing'
+        # An ongoing vmove's instance was locked by the engine that died.
+        was_locked = self._get().is_locked and not resumed
+        if not was_locked and not instance.is_locked:
             self.novaclient.lock_server(self.context, self.server_id)
         try:
+            if resumed and self._finish_resumed(instance):
+                return
             self._evacuate_and_confirm(instance)
         except _Timeout as timeout:
             LOG.warning(str(timeout))
@@ -210,6 +224,18 @@ class InstanceEvacuation:
             if original_state == ERROR:
                 self.novaclient.reset_instance_state(self.context, self.server_id, ERROR)
         self._update_vmove(status='succeeded', dest_host=self._get().hypervisor_hostname)
+
+    def _finish_resumed(self, instance) -> bool:
+        """Confirm the move an engine that died had asked Nova for; False
+        when Nova never got the request (the instance is still on the failed
+        host, idle), so it must be evacuated now. The original state is
+        unknown here: the instance is left as Nova lands it."""
+        if instance.hypervisor_hostname == self.vmove.source_host:
+            if instance.task_state is None:
+                return False
+            self._wait_for_evacuation(instance.vm_state)
+        self._update_vmove(status='succeeded', dest_host=self._get().hypervisor_hostname)
+        return True
 
     def _make_evacuable(self, instance) -> tuple[object, bool]:
         """Nova evacuates only active, stopped or error instances without a
