@@ -385,6 +385,33 @@ def test_failed_vmove_fails_later_runs(tmp_path):
         assert runs[1]['EvacuateInstancesTask'] == 'REVERTED'
 
 
+def test_resumed_run_moves_each_instance_once(tmp_path):
+    """A run after an engine died mid-evacuation: i1's move had landed (its
+    vmove still ongoing), i2's had been asked for and is under way, i3's
+    vmove was written as ongoing but Nova never got the request. Each ends
+    succeeded through its first vmove, and only i3 is evacuated."""
+    with recovery.bench(tmp_path) as bench:
+        for name in ('i1', 'i2', 'i3'):
+            bench.add_server(name, locked=True)
+        bench.sim.cloud.set_server(IDS['i1'], host='h2', node='h2')
+        bench.sim.cloud.evacuate(IDS['i2'], force=True, host='h2')
+        notification = str(uuid.uuid4())
+        for name in ('i1', 'i2', 'i3'):
+            db.vmove_create(bench.context, {
+                'notification_uuid': notification, 'instance_uuid': IDS[name],
+                'instance_name': name, 'source_host': 'h1', 'status': 'ongoing'})
+        run = start_host_recovery(bench, 'auto', notification)
+        assert raised(run) is None
+        moves = bench.vmoves(notification)
+        assert {name: [m.status for m in rows] for name, rows in moves.items()} == {
+            'i1': ['succeeded'], 'i2': ['succeeded'], 'i3': ['succeeded']}
+        assert [bench.server(name).host for name in ('i1', 'i2', 'i3')] == ['h2'] * 3
+        assert 'evacuate' not in bench.calls('i1') + bench.calls('i2')
+        assert bench.calls('i3').count('evacuate') == 1
+        # The dead engine had locked them; this run unlocks them.
+        assert not any(bench.server(name).locked for name in ('i1', 'i2', 'i3'))
+
+
 def test_reserved_host_busy(tmp_path):
     """Case 33: while h1's instances move to rh1, the recovery of h3 finds
     rh1 locked and evacuates nothing."""
