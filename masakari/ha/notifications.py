@@ -61,10 +61,10 @@ def create(context, notification: dict):
     notifications.emit(context, 'notification', 'create', 'end', data)
     try:
         rpcapi.EngineAPI().process_notification(context, row)
-    except Exception:
+    except Exception as error:
         LOG.warning('Notification %s is stored but could not be handed to '
-                    'an engine now; the engine will pick it up later.',
-                    row.notification_uuid, exc_info=True)
+                    'an engine now (%s); the engine will pick it up later.',
+                    row.notification_uuid, error)
     return row
 
 
