@@ -27,6 +27,11 @@ def main() -> int:
     except exception.InvalidConfiguration as error:
         LOG.error('%s', error)
         return 1
+    except Exception as error:
+        # A driver that cannot be found or loaded.
+        LOG.error('Failed to load the notification driver %r: %s',
+                  CONF.notification_driver, error)
+        return 1
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
