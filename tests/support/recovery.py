@@ -10,18 +10,23 @@ a pattern of tokens where ``tok+`` means one or more and ``tok*`` any number.
 """
 import contextlib
 import dataclasses
+import datetime
 import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import oslo_messaging as messaging
 import sqlalchemy as sa
 from oslo_db.sqlalchemy import enginefacade
+from oslo_messaging.notify import _impl_test
 from taskflow.persistence import backends
 
 import novasim
 from masakari import compute
 from masakari import context as masakari_context
+from masakari import objects
+from masakari import rpc
 from masakari.conf import CONF
 from masakari.conf import defaults
 from masakari.db import api as db
@@ -74,6 +79,30 @@ class Bench:
     def update_host(self, context, host_name: str, reserved: bool = False) -> None:
         """Stand-in for the manager's update_host_method."""
         db.host_set_state(context, self.host(host_name).uuid, {'reserved': reserved})
+
+    def host_states(self) -> dict[str, dict[str, bool]]:
+        """Each host's reserved and on_maintenance flags, by name."""
+        return {host.name: {'reserved': bool(host.reserved),
+                            'on_maintenance': bool(host.on_maintenance)}
+                for host in db.host_get_all(self.context, self.segment_uuid, {},
+                                            db.ListQuery([], [], None, None))}
+
+    def notify(self, type_: str, payload: dict, host: str = 'h1',
+               age: datetime.timedelta = datetime.timedelta(0)) -> str:
+        """A notification stored as the API stores it (status new),
+        generated ``age`` ago on the bench's clock; its uuid."""
+        row = db.notification_create(self.context, host, {
+            'type': type_, 'payload': payload,
+            'generated_time': self.clock.utcnow() - age}, duplicate_window=0)
+        return row.notification_uuid
+
+    def notification(self, notification_uuid: str):
+        return db.notification_get_by_uuid(self.context, notification_uuid)
+
+    def cast(self, manager, notification_uuid: str) -> None:
+        """What the engine does with the API's process_notification cast."""
+        manager.process_notification(self.context.to_dict(),
+                                     objects.notification(self.notification(notification_uuid)))
 
     def vmoves(self, notification_uuid: str) -> dict[str, Any]:
         """The vmoves of a notification by server name (newest last)."""
@@ -150,6 +179,22 @@ def matches(tokens: list[str], pattern: str) -> bool:
         repeat = item[-1] if item[-1] in '+*' else ''
         regex += f'(?:{re.escape(item.rstrip("+*"))} ){repeat}'
     return re.fullmatch(regex, ''.join(f'{token} ' for token in tokens)) is not None
+
+
+@contextlib.contextmanager
+def events() -> Iterator[list[tuple]]:
+    """The versioned notifications sent meanwhile, by oslo.messaging's test
+    driver: (context, message, priority, retry) each."""
+    # Registers oslo.messaging's options before they are overridden.
+    messaging.get_notification_transport(CONF, url='fake:/').cleanup()
+    with _overridden({'transport_url': 'fake:/',
+                      'oslo_messaging_notifications.driver': ['test']}):
+        rpc.init(CONF, 'masakari-engine')
+        _impl_test.reset()
+        try:
+            yield _impl_test.NOTIFICATIONS
+        finally:
+            rpc.cleanup()
 
 
 @contextlib.contextmanager

@@ -95,6 +95,8 @@ def test_instance_failure_and_workflow_details_in_the_cli(deployment):
     assert all(d['state'] == 'SUCCESS' for d in details)
     assert details[-1]['progress_details'][-1]['message'] == \
         f"Confirmed instance '{server.id}' vm_state is ACTIVE"
+    # The engine answered over RPC (the API did not fall back to the tables).
+    assert 'No engine reported' not in (deployment.work / 'api.log').read_text()
 
 
 def test_process_failure(deployment):

@@ -6,16 +6,13 @@ import datetime
 import json
 import uuid
 
-import oslo_messaging as messaging
 import pytest
 import sqlalchemy as sa
 from oslo_db.sqlalchemy import enginefacade
-from oslo_messaging.notify import _impl_test
 
 from masakari import context as masakari_context
 from masakari import exception
 from masakari import objects
-from masakari import rpc
 from masakari.conf import CONF
 from masakari.conf import defaults
 from masakari.db import api as db
@@ -23,6 +20,7 @@ from masakari.db import migration
 from masakari.db import models
 from masakari.engine import locks
 from masakari.engine import manager as engine_manager
+from tests.support import recovery
 from tests.support import seed
 
 
@@ -57,17 +55,9 @@ def _factory(url: str):
 
 @pytest.fixture
 def events():
-    # Registers oslo.messaging's options before they are overridden.
-    messaging.get_notification_transport(CONF, url='fake:/').cleanup()
-    CONF.set_override('transport_url', 'fake:/')
-    CONF.set_override('driver', ['test'], 'oslo_messaging_notifications')
-    rpc.init(CONF, 'masakari-engine')
-    _impl_test.reset()
     # (context, message, priority, retry) of each event sent.
-    yield _impl_test.NOTIFICATIONS
-    rpc.cleanup()
-    CONF.clear_override('driver', 'oslo_messaging_notifications')
-    CONF.clear_override('transport_url')
+    with recovery.events() as sent:
+        yield sent
 
 
 @pytest.fixture
