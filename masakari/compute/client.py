@@ -31,6 +31,7 @@ class Settings(typing.NamedTuple):
     system_scope: str | None
     cacert: str | None
     insecure: bool
+    timeout: float | None
     region_name: str | None
     service_type: str
     service_name: str
@@ -60,6 +61,7 @@ def current_settings() -> Settings:
         system_scope=CONF.os_system_scope,
         cacert=CONF.nova_ca_certificates_file,
         insecure=CONF.nova_api_insecure,
+        timeout=CONF.DEFAULT.timeout,
         region_name=CONF.os_region_name,
         service_type=service_type,
         service_name=service_name,
@@ -82,7 +84,8 @@ def _build(settings: Settings) -> connection.Connection:
                             project_domain_name=settings.project_domain_name)
     auth = ks_loading.get_plugin_loader(settings.auth_type).load_from_options(**auth_options)
     session = ks_loading.session.Session().load_from_options(
-        auth=auth, cacert=settings.cacert, insecure=settings.insecure)
+        auth=auth, cacert=settings.cacert, insecure=settings.insecure,
+        timeout=settings.timeout)
     return connection.Connection(
         session=session,
         region_name=settings.region_name,

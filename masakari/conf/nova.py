@@ -2,6 +2,9 @@
 from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 
+# Seconds a request to Nova or Keystone may take ([DEFAULT] timeout).
+NOVA_TIMEOUT = 60
+
 nova_opts = [
     cfg.StrOpt('nova_catalog_admin_info', default='compute:nova:publicURL',
                help='Catalog lookup of Nova as '
@@ -31,6 +34,9 @@ nova_opts = [
 def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(nova_opts)
     ks_loading.register_session_conf_options(conf, 'DEFAULT')
+    # keystoneauth's own default is no timeout: a Nova that stops answering
+    # would hold a recovery (and its notification, running) forever.
+    conf.set_default('timeout', NOVA_TIMEOUT, group='DEFAULT')
 
 
 def list_opts():

@@ -58,12 +58,17 @@ def test_notifications_posted_while_the_broker_is_down_are_processed(tmp_path,
         assert deployment.wait_for(late)['status'] == 'finished'
 
 
-def test_a_nova_that_keeps_failing_ends_in_failed(tmp_path):
-    with e2e.deploy(tmp_path, ['n1'], extra=PERIODIC) as deployment:
+@pytest.mark.parametrize('fault', [
+    {'status': 500},
+    # Nova stops answering: the request times out ([DEFAULT] timeout).
+    {'status': None, 'sleep': 30},
+], ids=['server-error', 'no-answer'])
+def test_a_nova_that_keeps_failing_ends_in_failed(tmp_path, fault):
+    with e2e.deploy(tmp_path, ['n1'], extra=PERIODIC + 'timeout = 2\n') as deployment:
         deployment.segment('seg-n1', 'auto', ['n1'])
         server = deployment.sim.cloud.add_server('n1-vm', 'n1', metadata=HA)
-        deployment.sim.add_fault(method='GET', path=f'/servers/{server.id}', status=500,
-                                 times=None)
+        deployment.sim.add_fault(method='GET', path=f'/servers/{server.id}', times=None,
+                                 **fault)
         notification_uuid = deployment.notify('VM', 'n1', vm_failure(server.id))
         seen = set()
         deadline = time.monotonic() + 60
