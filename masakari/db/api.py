@@ -460,18 +460,23 @@ def vmove_create(context, values: dict):
     return row
 
 
-@_retry_on_deadlock
-def vmove_update(context, vmove_uuid: str, values: dict):
+def _set(context, model, values: dict, not_found: Exception, **key):
+    """Set ``values`` on the live row of ``model`` found by ``key``."""
     with context_manager.writer.using(context) as session:
-        row = session.query(models.VMove).filter_by(
-            uuid=vmove_uuid, deleted=0).first()
+        row = session.query(model).filter_by(deleted=0, **key).first()
         if row is None:
-            raise exception.VMoveNotFound(id=vmove_uuid)
-        for key, value in values.items():
-            setattr(row, key, value)
+            raise not_found
+        for name, value in values.items():
+            setattr(row, name, value)
         _touch(row)
         session.flush()
     return row
+
+
+@_retry_on_deadlock
+def vmove_update(context, vmove_uuid: str, values: dict):
+    return _set(context, models.VMove, values,
+                exception.VMoveNotFound(id=vmove_uuid), uuid=vmove_uuid)
 
 
 @context_manager.reader
@@ -490,16 +495,9 @@ def vmoves_of_notification(context, notification_uuid: str,
 
 @_retry_on_deadlock
 def notification_update(context, notification_uuid: str, values: dict):
-    with context_manager.writer.using(context) as session:
-        row = session.query(models.Notification).filter_by(
-            notification_uuid=notification_uuid, deleted=0).first()
-        if row is None:
-            raise exception.NotificationNotFound(id=notification_uuid)
-        for key, value in values.items():
-            setattr(row, key, value)
-        _touch(row)
-        session.flush()
-    return row
+    return _set(context, models.Notification, values,
+                exception.NotificationNotFound(id=notification_uuid),
+                notification_uuid=notification_uuid)
 
 
 @context_manager.reader
@@ -525,15 +523,8 @@ def host_get(context, host_uuid: str):
 def host_set_state(context, host_uuid: str, values: dict):
     """The engine's change of ``on_maintenance``/``reserved``: unlike an API
     update it is never refused because the segment is in use."""
-    with context_manager.writer.using(context) as session:
-        row = session.query(models.Host).filter_by(uuid=host_uuid, deleted=0).first()
-        if row is None:
-            raise exception.HostNotFound(id=host_uuid)
-        for key, value in values.items():
-            setattr(row, key, value)
-        _touch(row)
-        session.flush()
-    return row
+    return _set(context, models.Host, values, exception.HostNotFound(id=host_uuid),
+                uuid=host_uuid)
 
 
 @context_manager.reader
