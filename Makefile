@@ -4,16 +4,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES := mariadb-server postgresql rabbitmq-server redis-server
 
-.PHONY: test unit functional lint services system-packages venv keystone-venv clean
+.PHONY: test unit functional lint services system-packages venv cloud-venv clean
 
-test: venv keystone-venv services
+test: venv cloud-venv services
 	$(PY) -m ruff check masakari novasim tests tools
 	$(PY) -m pytest -q -rs tests
 
 unit: venv
 	$(PY) -m pytest -q tests/unit
 
-functional: venv keystone-venv services
+functional: venv cloud-venv services
 	$(PY) -m pytest -q tests/functional
 
 lint: venv
@@ -31,9 +31,10 @@ system-packages:
 
 venv: $(VENV)/.installed
 
-# Keystone for the auth tests lives in its own venv (its pins differ).
-keystone-venv:
-	bash tools/keystone-venv.sh
+# Keystone (for the auth tests), Placement, Glance and Nova (for the
+# real-Nova end-to-end tests) in a virtualenv of their own.
+cloud-venv:
+	bash tools/cloud-venv.sh
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,4 +43,4 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	touch $@
 
 clean:
-	rm -rf $(VENV) .venv-keystone build *.egg-info
+	rm -rf $(VENV) .venv-cloud build *.egg-info

@@ -132,16 +132,25 @@ def deploy(work: pathlib.Path, hosts: list[str], api_port: int | None = None,
                     nova.masakari_options(nova_run) + ENGINE_OPTIONS
                     + f'control_exchange = {private}\nmasakari_topic = {private}\n'
                     + extra))
-            api_server.db_sync(config)
-            api = api_server.APIServer(config, port, work / 'api.log').start()
-            deployment = Deployment(api.url, sim, config, work, token)
-            try:
-                for _ in range(engines):
-                    deployment.start_engine()
+            with serve(config, port, work, sim, token, engines) as deployment:
                 yield deployment
-            finally:
-                for engine in deployment.engines:
-                    engine.stop()
-                api.stop()
     finally:
         databases.drop(database_url)
+
+
+@contextlib.contextmanager
+def serve(config: pathlib.Path, port: int, work: pathlib.Path,
+          sim: novasim.Simulator | None, token: str | None = None, engines: int = 1):
+    """masakari-api and ``engines`` masakari-engine processes on the
+    database of ``config``, migrated first."""
+    api_server.db_sync(config)
+    api = api_server.APIServer(config, port, work / 'api.log').start()
+    deployment = Deployment(api.url, sim, config, work, token)
+    try:
+        for _ in range(engines):
+            deployment.start_engine()
+        yield deployment
+    finally:
+        for engine in deployment.engines:
+            engine.stop()
+        api.stop()

@@ -1,7 +1,7 @@
 """A real Keystone on loopback, for tests that need genuine tokens.
 
-Keystone runs from its own virtualenv (``.venv-keystone``, made by
-``tools/keystone-venv.sh``) as a gunicorn subprocess; everything here talks
+Keystone runs from the virtualenv of the OpenStack services (``.venv-cloud``,
+made by ``tools/cloud-venv.sh``) as a gunicorn subprocess; everything here talks
 to it over HTTP with keystoneauth1 from the project's venv.
 
     ks = Keystone(work_dir, instance_ha_url='http://127.0.0.1:15868/v1/%(tenant_id)s')
@@ -29,8 +29,8 @@ from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
-DEFAULT_VENV = REPO_ROOT / '.venv-keystone'
-LAUNCHER = pathlib.Path(__file__).with_name('keystone_wsgi.py')
+DEFAULT_VENV = REPO_ROOT / '.venv-cloud'
+LAUNCHER = pathlib.Path(__file__).with_name('wsgi_serve.py')
 REGION = 'RegionOne'
 INSTANCE_HA_TYPE = 'instance-ha'
 
@@ -65,7 +65,7 @@ def free_port(host: str = '127.0.0.1') -> int:
 
 
 def venv_path() -> pathlib.Path:
-    return pathlib.Path(os.environ.get('KEYSTONE_VENV', DEFAULT_VENV))
+    return pathlib.Path(os.environ.get('CLOUD_VENV', DEFAULT_VENV))
 
 
 def check_venv(venv: pathlib.Path) -> None:
@@ -73,14 +73,14 @@ def check_venv(venv: pathlib.Path) -> None:
     for needed in ('.installed', 'bin/python', 'bin/keystone-manage'):
         if not (venv / needed).exists():
             raise KeystoneUnavailable(
-                f'{venv / needed} is missing; run tools/keystone-venv.sh')
+                f'{venv / needed} is missing; run tools/cloud-venv.sh')
 
 
 class Keystone:
     def __init__(self, work_dir, *, instance_ha_url: str | None = None,
                  host: str = '127.0.0.1', port: int | None = None,
                  venv: os.PathLike | None = None, threads: int = 8,
-                 access_log: bool = False):
+                 access_log: bool = False, database_url: str | None = None):
         self.work_dir = pathlib.Path(work_dir).resolve()
         self.host = host
         self.port = port or free_port(host)
@@ -88,6 +88,7 @@ class Keystone:
         self.instance_ha_url = instance_ha_url
         self.threads = threads
         self.access_log = access_log
+        self.database_url = database_url or f'sqlite:///{self.work_dir}/keystone.sqlite'
         self.config_file = self.work_dir / 'keystone.conf'
         self.log_file = self.work_dir / 'keystone.log'
         self.setup_log_file = self.work_dir / 'keystone-setup.log'
@@ -208,10 +209,14 @@ class Keystone:
     # -- catalog ---------------------------------------------------------
     def set_instance_ha_endpoint(self, url: str) -> None:
         """Register (or re-point) the public ``instance-ha`` endpoint."""
+        self.set_endpoint(INSTANCE_HA_TYPE, 'masakari', url)
+        self.instance_ha_url = url
+
+    def set_endpoint(self, service_type: str, name: str, url: str) -> None:
+        """Register (or re-point) the public endpoint of a service."""
         service = self._get_or_create(
-            'services', {'type': INSTANCE_HA_TYPE},
-            {'name': 'masakari', 'type': INSTANCE_HA_TYPE, 'enabled': True,
-             'description': 'Instance High Availability'})
+            'services', {'type': service_type},
+            {'name': name, 'type': service_type, 'enabled': True})
         endpoint = self._get_or_create(
             'endpoints', {'service_id': service['id'], 'interface': 'public'},
             {'service_id': service['id'], 'interface': 'public', 'url': url,
@@ -219,7 +224,6 @@ class Keystone:
         if endpoint['url'] != url:
             self._request('PATCH', f'/endpoints/{endpoint["id"]}',
                           {'endpoint': {'url': url}})
-        self.instance_ha_url = url
 
     # -- internals -------------------------------------------------------
     def _write_config(self) -> None:
@@ -229,7 +233,7 @@ class Keystone:
 debug = false
 
 [database]
-connection = sqlite:///{work}/keystone.sqlite
+connection = {self.database_url}
 
 [token]
 provider = fernet
@@ -299,7 +303,9 @@ backend = dogpile.cache.memory
 
     def _launch(self) -> None:
         command = [str(self.venv / 'bin' / 'python'), str(LAUNCHER),
-                   '--config-file', str(self.config_file),
+                   '--app', 'keystone.wsgi.api', '--name', 'keystone',
+                   # Keystone reads its configuration files from here.
+                   '--env', f'OS_KEYSTONE_CONFIG_FILES={self.config_file}',
                    '--bind', f'{self.host}:{self.port}',
                    '--threads', str(self.threads),
                    '--parent-pid', str(os.getpid())]
@@ -342,20 +348,24 @@ backend = dogpile.cache.memory
 
     def _create_accounts(self) -> None:
         for creds in (SERVICE, DEMO):
-            project = self._get_or_create(
-                'projects', {'name': creds.project_name, 'domain_id': 'default'},
-                {'name': creds.project_name, 'domain_id': 'default', 'enabled': True})
-            user = self._get_or_create(
-                'users', {'name': creds.username, 'domain_id': 'default'},
-                {'name': creds.username, 'password': creds.password,
-                 'domain_id': 'default', 'default_project_id': project['id'],
-                 'enabled': True})
-            for role_name in creds.roles:
-                role = self._get_or_create('roles', {'name': role_name},
-                                           {'name': role_name})
-                self._request(
-                    'PUT',
-                    f'/projects/{project["id"]}/users/{user["id"]}/roles/{role["id"]}')
+            self.create_account(creds)
+
+    def create_account(self, creds: Credentials) -> None:
+        """A user with its project and roles, unless they exist."""
+        project = self._get_or_create(
+            'projects', {'name': creds.project_name, 'domain_id': 'default'},
+            {'name': creds.project_name, 'domain_id': 'default', 'enabled': True})
+        user = self._get_or_create(
+            'users', {'name': creds.username, 'domain_id': 'default'},
+            {'name': creds.username, 'password': creds.password,
+             'domain_id': 'default', 'default_project_id': project['id'],
+             'enabled': True})
+        for role_name in creds.roles:
+            role = self._get_or_create('roles', {'name': role_name},
+                                       {'name': role_name})
+            self._request(
+                'PUT',
+                f'/projects/{project["id"]}/users/{user["id"]}/roles/{role["id"]}')
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,7 @@ and service) and demo/demo (project demo, role member), and a public
 ``masakari_api_port`` or ``instance_ha_endpoint`` fixtures to change that
 URL, or call ``keystone.set_instance_ha_endpoint(url)``.
 
-Without .venv-keystone (tools/keystone-venv.sh) the tests are skipped, or
+Without .venv-cloud (tools/cloud-venv.sh) the tests are skipped, or
 fail when CI=true.
 """
 import os

@@ -1,12 +1,15 @@
-"""Serve Keystone's WSGI application with gunicorn (gthread, one worker).
+"""Serve an OpenStack WSGI application with gunicorn (gthread, one worker).
 
-Runs under the interpreter of .venv-keystone, not the project's venv, so it
+Runs under the interpreter of .venv-cloud, not the project's venv, so it
 imports nothing from the project:
 
-    .venv-keystone/bin/python tests/support/keystone_wsgi.py \\
-        --config-file /path/keystone.conf --bind 127.0.0.1:5000
+    .venv-cloud/bin/python tests/support/wsgi_serve.py --app nova.wsgi.osapi_compute \\
+        --name nova-api --bind 127.0.0.1:8774 --env OS_NOVA_CONFIG_DIR=/path
+
+``--app`` names a module with an ``application`` attribute.
 """
 import argparse
+import importlib
 import os
 import signal
 import sys
@@ -16,9 +19,11 @@ import time
 
 def _parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--config-file', required=True)
+    parser.add_argument('--app', required=True, help='module with `application`')
+    parser.add_argument('--name', required=True, help="the application's argv[0]")
     parser.add_argument('--bind', required=True, help='HOST:PORT')
     parser.add_argument('--threads', type=int, default=8)
+    parser.add_argument('--env', action='append', default=[], help='KEY=VALUE')
     parser.add_argument('--access-log', action='store_true',
                         help='log every request to stderr')
     parser.add_argument('--parent-pid', type=int,
@@ -27,14 +32,14 @@ def _parse_args():
 
 
 def _watch_parent(pid):
-    # A test run killed with SIGKILL cannot stop its Keystone; this makes the
-    # gunicorn master shut down (gracefully, via SIGTERM) on its own instead.
+    # A test run killed with SIGKILL cannot stop its servers; the master
+    # then stops itself.
     def watch():
         while True:
             try:
                 os.kill(pid, 0)
             except ProcessLookupError:
-                os.kill(os.getpid(), signal.SIGTERM)
+                os.kill(os.getpid(), signal.SIGINT)
                 return
             time.sleep(1)
 
@@ -42,16 +47,17 @@ def _watch_parent(pid):
 
 
 def main():
-    # This file sits next to tests/support/keystone.py, which would shadow the
-    # keystone package for imports from the script's own directory.
+    # tests/support holds keystone.py and nova.py, which would shadow the
+    # real packages for imports from the script's own directory.
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or '.') != here]
     args = _parse_args()
-    # Keystone reads its config files from the environment ...
-    os.environ['OS_KEYSTONE_CONFIG_FILES'] = os.path.abspath(args.config_file)
-    # ... and parses sys.argv with oslo.config when the app loads, which must
-    # not see the options above.
-    sys.argv = ['keystone']
+    for item in args.env:
+        key, _, value = item.partition('=')
+        os.environ[key] = value
+    # The applications parse sys.argv with oslo.config when they load; they
+    # must not see the options above.
+    sys.argv = [args.name]
 
     from gunicorn.app.base import BaseApplication
 
@@ -63,24 +69,24 @@ def main():
         'errorlog': '-',
         'accesslog': '-' if args.access_log else None,
         'graceful_timeout': 2,
+        'timeout': 120,
         # gunicorn >= 27 opens ~/.gunicorn/gunicorn.ctl, shared by every
-        # master on the machine; parallel test runs would collide on it.
+        # master on the machine.
         'control_socket_disable': True,
     }
 
-    class KeystoneApplication(BaseApplication):
+    class Application(BaseApplication):
         def load_config(self):
             for key, value in options.items():
                 if key in self.cfg.settings:
                     self.cfg.set(key, value)
 
         def load(self):
-            from keystone.server import wsgi
-            return wsgi.initialize_public_application()
+            return importlib.import_module(args.app).application
 
     if args.parent_pid:
         _watch_parent(args.parent_pid)
-    KeystoneApplication().run()
+    Application().run()
 
 
 if __name__ == '__main__':
