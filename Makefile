@@ -7,7 +7,7 @@ APT_PACKAGES := mariadb-server postgresql rabbitmq-server redis-server
 .PHONY: test unit functional lint services system-packages venv cloud-venv clean
 
 test: venv cloud-venv services
-	$(PY) -m ruff check masakari novasim tests tools
+	$(PY) -m ruff check masakari masakarimonitors novasim tests tools
 	$(PY) -m pytest -q -rs tests
 
 unit: venv
@@ -17,7 +17,7 @@ functional: venv cloud-venv services
 	$(PY) -m pytest -q tests/functional
 
 lint: venv
-	$(PY) -m ruff check masakari novasim tests tools
+	$(PY) -m ruff check masakari masakarimonitors novasim tests tools
 
 services: system-packages
 	bash tools/start-services.sh

@@ -1,0 +1,19 @@
+"""The monitors' options.
+
+The monitors keep their own ``ConfigOpts`` rather than ``cfg.CONF``: the
+control plane registers options of the same names ([DEFAULT] host, tempdir,
+...) with other definitions, and both may live in one test process.
+"""
+from oslo_config import cfg
+
+from masakarimonitors.conf import api
+from masakarimonitors.conf import base
+from masakarimonitors.conf import callback
+from masakarimonitors.conf import process
+
+CONF = cfg.ConfigOpts()
+
+base.register_opts(CONF)
+api.register_opts(CONF)
+callback.register_opts(CONF)
+process.register_opts(CONF)

@@ -1,0 +1,15 @@
+"""Entry point of oslo-config-generator (namespace masakarimonitors.conf)."""
+from masakarimonitors.conf import api
+from masakarimonitors.conf import base
+from masakarimonitors.conf import callback
+from masakarimonitors.conf import process
+
+_MODULES = (base, api, callback, process)
+
+
+def list_opts() -> list[tuple[str, list]]:
+    groups: dict[str, list] = {}
+    for module in _MODULES:
+        for group, opts in module.list_opts().items():
+            groups.setdefault(group, []).extend(opts)
+    return sorted(groups.items())

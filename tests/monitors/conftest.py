@@ -1,0 +1,45 @@
+"""Fixtures of the monitors' tests: a parsed masakarimonitors config."""
+import logging
+import pathlib
+
+import pytest
+
+from masakarimonitors.conf import CONF
+from tests.support import api_server
+
+# Once the client has loaded the password plugin, its options (auth_url is
+# required) stay registered on the monitors' ConfigOpts: every parse needs
+# them. By default they point at a closed port.
+UNREACHABLE_API = {
+    'auth_url': f'http://127.0.0.1:{api_server.free_port()}/identity',
+    'username': 'u', 'password': 'p', 'project_name': 'p',
+    'user_domain_name': 'Default', 'project_domain_name': 'Default'}
+
+
+def write_conf(path: pathlib.Path, sections: dict[str, dict]) -> pathlib.Path:
+    lines = []
+    for group, options in sections.items():
+        lines.append(f'[{group}]')
+        lines.extend(f'{key} = {value}' for key, value in options.items())
+    path.write_text('\n'.join(lines) + '\n')
+    return path
+
+
+@pytest.fixture
+def monitors_conf(tmp_path):
+    """Parses a config file built from {group: {option: value}}."""
+    def configure(sections: dict[str, dict]) -> pathlib.Path:
+        sections = {'api': UNREACHABLE_API, **sections}
+        path = write_conf(tmp_path / 'masakarimonitors.conf', sections)
+        CONF(['--config-file', str(path)], project='masakarimonitors',
+             default_config_files=[], default_config_dirs=[])
+        return path
+    yield configure
+    CONF.reset()
+    CONF.clear()
+
+
+@pytest.fixture
+def monitor_logs(caplog):
+    caplog.set_level(logging.DEBUG, logger='masakarimonitors')
+    return caplog

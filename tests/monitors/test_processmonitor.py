@@ -1,0 +1,215 @@
+"""The processmonitor's loop with real detached processes killed by
+SIGKILL, and its notifications caught by a stub Masakari."""
+import socket
+import threading
+import time
+
+import pytest
+import yaml
+
+from masakarimonitors.ha import masakari
+from masakarimonitors.processmonitor import process
+from tests.monitors import processes
+from tests.monitors import stub_api
+
+PROCESS_LOG = 'masakarimonitors.processmonitor.process'
+HANDLER_LOG = 'masakarimonitors.processmonitor.process_handler.handle_process'
+
+
+def _messages(caplog, logger) -> list[tuple[str, str]]:
+    return [(r.levelname, r.getMessage()) for r in caplog.records
+            if r.name == logger]
+
+
+def _wait(condition, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError('timed out')
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def sleeper(tmp_path):
+    sleeper = processes.Sleeper(tmp_path)
+    yield sleeper
+    sleeper.kill()
+
+
+@pytest.fixture
+def stub():
+    with stub_api.StubAPI() as stub:
+        yield stub
+
+
+@pytest.fixture
+def monitor(tmp_path, monitors_conf, stub):
+    """Configures [process] and runs a manager's main() in a thread."""
+    runs = []
+
+    def run(entries, **process_options):
+        list_path = tmp_path / 'process_list.yaml'
+        list_path.write_text(yaml.safe_dump(entries))
+        options = {'check_interval': 30, 'restart_retries': 3,
+                   'restart_interval': 0, 'api_retry_max': 0,
+                   'api_retry_interval': 0,
+                   'process_list_path': list_path}
+        options.update(process_options)
+        monitors_conf({'process': options, 'api': stub.api_options()})
+        manager = process.ProcessmonitorManager(
+            host='h', notifier=masakari.SendNotification())
+        thread = threading.Thread(target=manager.main, daemon=True)
+        thread.start()
+        runs.append((manager, thread))
+        return manager, thread, list_path
+
+    yield run
+    for manager, thread in runs:
+        manager.stop()
+        thread.join(10)
+        assert not thread.is_alive()
+
+
+def test_killed_process_is_restarted_before_the_next_poll(
+        sleeper, monitor, stub, monitor_logs):
+    manager, thread, _ = monitor([sleeper.entry()], check_interval=30)
+    first = sleeper.wait_for_pid()
+    time.sleep(0.3)            # let the first check watch it
+    killed_at = time.monotonic()
+    sleeper.kill()
+    second = sleeper.wait_for_pid(other_than={first})
+    # Seen through the pidfd, not the 30 s poll.
+    assert time.monotonic() - killed_at < 5
+    assert second != first
+
+    logged = _messages(monitor_logs, HANDLER_LOG)
+    assert ('INFO', f'Start of process with executing command: '
+            f'{sleeper.start_script}') in logged
+    assert ('WARNING', f"Process '{sleeper.process_name}' is not found.") \
+        in logged
+    assert ('INFO', f'Restart of process with executing command: '
+            f'{sleeper.start_script}') in logged
+    assert ('DEBUG', f"Process '{sleeper.process_name}' is found.") in logged
+    assert stub.notifications == []       # the first attempt worked
+
+
+def test_notification_after_every_restart_attempt_failed(
+        sleeper, monitor, stub, monitor_logs, tmp_path):
+    failing = sleeper.script('restart.sh', f"""\
+        echo attempt >> {tmp_path}/attempts
+        echo 'cannot restart' >&2
+        """)
+    manager, thread, _ = monitor(
+        [sleeper.entry(restart_command=str(failing))],
+        restart_retries=2, check_interval=1)
+    sleeper.wait_for_pid()
+    time.sleep(0.3)
+    sleeper.kill()
+
+    [notification] = stub.wait_for(1)
+    body = notification['notification']
+    assert body['type'] == 'PROCESS'
+    assert body['hostname'] == socket.gethostname()
+    assert body['payload'] == {'event': 'STOPPED',
+                               'process_name': f'sleep {sleeper.seconds}'}
+    assert (tmp_path / 'attempts').read_text().count('attempt') == 3
+
+    suppressed = ('WARNING', f"Process '{sleeper.process_name}' doesn't be "
+                  'restarted because it failed to restart previously.')
+    _wait(lambda: suppressed in _messages(monitor_logs, HANDLER_LOG))
+    logged = _messages(monitor_logs, HANDLER_LOG)
+    assert logged.count(('INFO', 'Restart of process with executing '
+                         f'command: {failing}')) == 1
+    assert ('WARNING', f"CMD '{failing}' output stderr: cannot restart\n") \
+        in logged
+    assert len(stub.notifications) == 1
+    assert (tmp_path / 'attempts').read_text().count('attempt') == 3
+
+
+def test_last_allowed_attempt_succeeding_still_notifies(
+        sleeper, monitor, stub):
+    # QUIRK-11: with restart_retries = 0 every restart is reported.
+    monitor([sleeper.entry()], restart_retries=0)
+    first = sleeper.wait_for_pid()
+    time.sleep(0.3)
+    sleeper.kill()
+    sleeper.wait_for_pid(other_than={first})
+    [notification] = stub.wait_for(1)
+    assert notification['notification']['payload']['process_name'] == \
+        f'sleep {sleeper.seconds}'
+
+
+def test_failed_pre_start_skips_the_start(sleeper, monitor, monitor_logs):
+    manager, thread, _ = monitor([sleeper.entry(
+        pre_start_command='/bin/false', restart_command='/bin/true')],
+        check_interval=1, restart_retries=5)
+    _wait(lambda: ('INFO', 'Restart of process with executing command: '
+                   '/bin/true') in _messages(monitor_logs, HANDLER_LOG))
+    assert sleeper.pids() == []
+    messages = [text for _, text in _messages(monitor_logs, HANDLER_LOG)]
+    assert not any(text.startswith('Start of process') for text in messages)
+    assert any(text.startswith('Unexpected error while running command.\n'
+                               'Command: /bin/false\nExit code: 1')
+               for text in messages)
+
+
+@pytest.mark.parametrize('content,errors', [
+    ('- process_name: [unclosed\n', ['YAMLError caught: ']),
+    ('', []),
+    (None, ['Exception caught: ']),
+])
+def test_unloadable_list_leaves_main(content, errors, tmp_path, monitors_conf,
+                                     monitor_logs):
+    path = tmp_path / 'process_list.yaml'
+    if content is not None:
+        path.write_text(content)
+    monitors_conf({'process': {'process_list_path': path}})
+    manager = process.ProcessmonitorManager(host='h')
+    manager.main()             # returns at once: the monitor idles
+    logged = _messages(monitor_logs, PROCESS_LOG)
+    assert [level for level, _ in logged] == ['ERROR'] * (len(errors) + 1)
+    for (_, text), prefix in zip(logged, errors):
+        assert text.startswith(prefix)
+    assert logged[-1] == ('ERROR', 'Failed to load process list file.')
+
+
+def _rerun(manager) -> threading.Thread:
+    """What a SIGHUP does to the manager: stop, then main() again."""
+    manager.stop()
+    manager.reset()
+    thread = threading.Thread(target=manager.main, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_broken_list_keeps_the_previous_one(sleeper, monitor, monitor_logs):
+    manager, thread, list_path = monitor([sleeper.entry()], check_interval=1)
+    first = sleeper.wait_for_pid()
+    list_path.write_text('- {process_name: x\n')
+    _wait(lambda: ('ERROR', 'Failed to reload process list file.')
+          in _messages(monitor_logs, PROCESS_LOG))
+    manager.stop()
+    thread.join(10)
+    thread = _rerun(manager)
+    try:
+        _wait(lambda: ('ERROR', 'Failed to load process list file.')
+              in _messages(monitor_logs, PROCESS_LOG))
+        time.sleep(1.5)
+        assert thread.is_alive()
+        sleeper.kill()
+        sleeper.wait_for_pid(other_than={first})
+        assert any(text.startswith('YAMLError caught: ')
+                   for _, text in _messages(monitor_logs, PROCESS_LOG))
+    finally:
+        manager.stop()
+        thread.join(10)
+
+
+def test_missing_key_is_caught_at_the_top(tmp_path, monitors_conf,
+                                          monitor_logs):
+    path = tmp_path / 'process_list.yaml'
+    path.write_text(yaml.safe_dump([{'process_name': 'x'}]))
+    monitors_conf({'process': {'process_list_path': path}})
+    process.ProcessmonitorManager(host='h').main()
+    level, text = _messages(monitor_logs, PROCESS_LOG)[-1]
+    assert (level, text) == ('ERROR', "Exception caught: 'run_as_root'")
