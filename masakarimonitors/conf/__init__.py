@@ -9,6 +9,9 @@ from oslo_config import cfg
 from masakarimonitors.conf import api
 from masakarimonitors.conf import base
 from masakarimonitors.conf import callback
+from masakarimonitors.conf import consul
+from masakarimonitors.conf import host
+from masakarimonitors.conf import kubernetes
 from masakarimonitors.conf import process
 
 CONF = cfg.ConfigOpts()
@@ -17,3 +20,6 @@ base.register_opts(CONF)
 api.register_opts(CONF)
 callback.register_opts(CONF)
 process.register_opts(CONF)
+host.register_opts(CONF)
+consul.register_opts(CONF)
+kubernetes.register_opts(CONF)

@@ -43,3 +43,24 @@ def monitors_conf(tmp_path):
 def monitor_logs(caplog):
     caplog.set_level(logging.DEBUG, logger='masakarimonitors')
     return caplog
+
+
+@pytest.fixture
+def hostmonitor_init_failure(monkeypatch, monitor_logs):
+    """Runs HostmonitorManager.init_host(), which must end the process with
+    status 1 (os._exit); returns the ERROR record it logged."""
+    from masakarimonitors.hostmonitor import host
+
+    def fake_exit(code):
+        raise SystemExit(code)
+
+    def run(hostname: str):
+        monkeypatch.setattr(host.os, '_exit', fake_exit)
+        with pytest.raises(SystemExit) as exited:
+            host.HostmonitorManager(host=hostname).init_host()
+        assert exited.value.code == 1
+        [record] = [r for r in monitor_logs.records
+                    if r.name == 'masakarimonitors.hostmonitor.host']
+        assert record.levelname == 'ERROR' and record.exc_info is not None
+        return record
+    return run
