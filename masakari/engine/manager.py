@@ -196,10 +196,7 @@ class MasakariManager:
             self._emit_end(context, row)
             return 'finished'
         except exception.MasakariException as error:
-            LOG.error("Failed to process notification '%s'. Reason: %s",
-                      row.notification_uuid, error)
-            self._emit_error(context, row, error)
-            return 'error'
+            return self._failed(context, row, error)
         self._emit_end(context, row)
         return 'finished'
 
@@ -224,10 +221,7 @@ class MasakariManager:
         except exception.SkipProcessRecoveryException:
             pass
         except exception.MasakariException as error:
-            LOG.error("Failed to process notification '%s'. Reason: %s",
-                      row.notification_uuid, error)
-            self._emit_error(context, row, error)
-            return 'error'
+            return self._failed(context, row, error)
         self._emit_end(context, row)
         return 'finished'
 
@@ -245,10 +239,7 @@ class MasakariManager:
         except exception.SkipInstanceRecoveryException:
             pass
         except exception.MasakariException as error:
-            LOG.error("Failed to process notification '%s'. Reason: %s",
-                      row.notification_uuid, error)
-            self._emit_error(context, row, error)
-            return 'error'
+            return self._failed(context, row, error)
         self._emit_end(context, row)
         return 'finished'
 
@@ -270,6 +261,13 @@ class MasakariManager:
         self._update_host(context, host, {'reserved': reserved})
 
     # -- versioned notifications ------------------------------------------------
+
+    def _failed(self, context, row, error: Exception) -> str:
+        """A recovery that failed: logged, an error event, status error."""
+        LOG.error("Failed to process notification '%s'. Reason: %s",
+                  row.notification_uuid, error)
+        self._emit_error(context, row, error)
+        return 'error'
 
     def _emit_end(self, context, row) -> None:
         notifications.emit(context, 'notification', 'process', 'end',

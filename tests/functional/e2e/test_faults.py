@@ -1,13 +1,12 @@
 """Faults end to end (separate API and engine processes on RabbitMQ and
 MariaDB): a broker that is down while notifications arrive, a Nova that
 keeps failing, and two engines on one broker with Redis coordination."""
-import os
 import subprocess
 import time
 
 import pytest
-import redis
 
+from tests.support import coordination
 from tests.support import e2e
 from tests.support.e2e import HA
 
@@ -89,13 +88,7 @@ def test_a_nova_that_keeps_failing_ends_in_failed(tmp_path, fault):
 
 @pytest.fixture
 def redis_backend():
-    try:
-        redis.Redis(host='127.0.0.1', port=6379, socket_timeout=2).ping()
-    except redis.RedisError as error:
-        message = f'Redis is not answering on 127.0.0.1:6379: {error}'
-        if os.environ.get('CI') == 'true':
-            pytest.fail(message)
-        pytest.skip(message)
+    coordination.require_redis()
     return '[coordination]\nbackend_url = redis://127.0.0.1:6379?lock_timeout=5\n'
 
 

@@ -9,11 +9,11 @@ import textwrap
 import time
 
 import pytest
-import redis
 
 from masakari import exception
 from masakari.conf import CONF
 from masakari.engine import locks
+from tests.support.coordination import require_redis
 
 BACKEND = 'redis://127.0.0.1:6379?lock_timeout=2'
 HOLDER = textwrap.dedent("""
@@ -31,13 +31,7 @@ HOLDER = textwrap.dedent("""
 
 @pytest.fixture
 def coordination():
-    try:
-        redis.Redis(host='127.0.0.1', port=6379, socket_timeout=2).ping()
-    except redis.RedisError as error:
-        message = f'Redis is not answering on 127.0.0.1:6379: {error}'
-        if os.environ.get('CI') == 'true':
-            pytest.fail(message)
-        pytest.skip(message)
+    require_redis()
     CONF.set_override('backend_url', BACKEND, 'coordination')
     yield
     locks.stop()
