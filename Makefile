@@ -2,7 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := mariadb-server postgresql rabbitmq-server redis-server
+APT_PACKAGES := mariadb-server postgresql rabbitmq-server redis-server \
+    libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 \
+    libvirt-dev pkg-config
 
 .PHONY: test unit functional lint services system-packages venv cloud-venv clean
 
@@ -27,9 +29,10 @@ system-packages:
 	    dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	    apt-get install -y -qq $$missing; fi
+	    apt-get install -y -qq --no-install-recommends $$missing; fi
 
-venv: $(VENV)/.installed
+# libvirt-python builds against libvirt-dev.
+venv: system-packages $(VENV)/.installed
 
 # Keystone (for the auth tests), Placement, Glance and Nova (for the
 # real-Nova end-to-end tests) in a virtualenv of their own.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Start the local MariaDB, PostgreSQL, RabbitMQ and Redis the test suite uses,
-# each only when its port does not answer. Installs a missing server first.
+# Start the local MariaDB, PostgreSQL, RabbitMQ, Redis and libvirtd the test
+# suite uses, each only when it does not answer. Installs a missing server
+# first.
 set -u
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -48,5 +49,7 @@ if ! listening 6379; then
         --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
     wait_for 6379 Redis || status=1
 fi
+
+bash "$(dirname "$0")/libvirtd.sh" || status=1
 
 exit $status

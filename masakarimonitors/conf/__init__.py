@@ -11,7 +11,9 @@ from masakarimonitors.conf import base
 from masakarimonitors.conf import callback
 from masakarimonitors.conf import consul
 from masakarimonitors.conf import host
+from masakarimonitors.conf import introspective
 from masakarimonitors.conf import kubernetes
+from masakarimonitors.conf import libvirt
 from masakarimonitors.conf import process
 
 CONF = cfg.ConfigOpts()
@@ -19,6 +21,8 @@ CONF = cfg.ConfigOpts()
 base.register_opts(CONF)
 api.register_opts(CONF)
 callback.register_opts(CONF)
+libvirt.register_opts(CONF)
+introspective.register_opts(CONF)
 process.register_opts(CONF)
 host.register_opts(CONF)
 consul.register_opts(CONF)

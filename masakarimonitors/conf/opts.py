@@ -4,10 +4,13 @@ from masakarimonitors.conf import base
 from masakarimonitors.conf import callback
 from masakarimonitors.conf import consul
 from masakarimonitors.conf import host
+from masakarimonitors.conf import introspective
 from masakarimonitors.conf import kubernetes
+from masakarimonitors.conf import libvirt
 from masakarimonitors.conf import process
 
-_MODULES = (base, api, callback, process, host, consul, kubernetes)
+_MODULES = (base, api, callback, libvirt, introspective, process, host,
+            consul, kubernetes)
 
 
 def list_opts() -> list[tuple[str, list]]:
