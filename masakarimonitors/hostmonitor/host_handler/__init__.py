@@ -1,0 +1,1 @@
+"""The default hostmonitor driver: pacemaker/corosync (spec §7.2)."""
