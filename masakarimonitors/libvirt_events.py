@@ -79,11 +79,17 @@ class EventConnection:
                                  'seconds.', self.uri, RECONNECT_DELAY)
                 self._stopped.wait(RECONNECT_DELAY)
                 continue
-            callback_ids = self._register(conn)
-            self._set_keepalive(conn)
-            while not self._stopped.wait(ALIVE_POLL_INTERVAL):
-                if conn.isAlive() != 1:
-                    break
+            callback_ids: list[int] = []
+            try:
+                callback_ids = self._register(conn)
+                self._set_keepalive(conn)
+                while not self._stopped.wait(ALIVE_POLL_INTERVAL):
+                    if conn.isAlive() != 1:
+                        break
+            except libvirt.libvirtError:
+                # libvirtd went away between the open and the watch (the
+                # error handler has logged why): open again, do not exit.
+                pass
             self.log.warning('Libvirt Connection Closed Unexpectedly.')
             for callback_id in callback_ids:
                 try:

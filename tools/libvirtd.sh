@@ -19,8 +19,10 @@ if ! grep -qs '^user = "root"' /etc/libvirt/qemu.conf; then
     printf 'user = "root"\ngroup = "root"\n' >> /etc/libvirt/qemu.conf
 fi
 
-pgrep -x virtlogd >/dev/null || virtlogd -d
-pgrep -x libvirtd >/dev/null || libvirtd -d
+# A daemon killed with SIGKILL lingers as a zombie until PID 1 reaps it.
+running() { ps -C "$1" -o stat= | grep -qv '^Z'; }
+running virtlogd || virtlogd -d
+running libvirtd || libvirtd -d
 
 for _ in $(seq 1 60); do
     virsh -c qemu:///system version >/dev/null 2>&1 && exit 0

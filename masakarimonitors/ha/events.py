@@ -16,6 +16,32 @@ HOST_STATUS_UNKNOWN = 'UNKNOWN'
 CLUSTER_STATUS_ONLINE = 'ONLINE'
 CLUSTER_STATUS_OFFLINE = 'OFFLINE'
 
+# VM events (payload ``event``) and their details (``vir_domain_event``).
+EVENT_LIFECYCLE = 'LIFECYCLE'
+EVENT_REBOOT = 'REBOOT'
+EVENT_WATCHDOG = 'WATCHDOG'
+EVENT_IO_ERROR = 'IO_ERROR'
+EVENT_IO_ERROR_REASON = 'IO_ERROR_REASON'
+EVENT_CONTROL_ERROR = 'CONTROL_ERROR'
+EVENT_QEMU_GUEST_AGENT_ERROR = 'QEMU_GUEST_AGENT_ERROR'
+DETAIL_UNKNOWN = 'UNKNOWN'
+DETAIL_SUSPENDED_IOERROR = 'SUSPENDED_IOERROR'
+DETAIL_SUSPENDED_WATCHDOG = 'SUSPENDED_WATCHDOG'
+DETAIL_SUSPENDED_API_ERROR = 'SUSPENDED_API_ERROR'
+DETAIL_STOPPED_SHUTDOWN = 'STOPPED_SHUTDOWN'
+DETAIL_STOPPED_DESTROYED = 'STOPPED_DESTROYED'
+DETAIL_STOPPED_FAILED = 'STOPPED_FAILED'
+DETAIL_SHUTDOWN_FINISHED = 'SHUTDOWN_FINISHED'
+DETAIL_WATCHDOG_NONE = 'WATCHDOG_NONE'
+DETAIL_WATCHDOG_PAUSE = 'WATCHDOG_PAUSE'
+DETAIL_WATCHDOG_RESET = 'WATCHDOG_RESET'
+DETAIL_WATCHDOG_POWEROFF = 'WATCHDOG_POWEROFF'
+DETAIL_WATCHDOG_SHUTDOWN = 'WATCHDOG_SHUTDOWN'
+DETAIL_WATCHDOG_DEBUG = 'WATCHDOG_DEBUG'
+DETAIL_IO_ERROR_NONE = 'IO_ERROR_NONE'
+DETAIL_IO_ERROR_PAUSE = 'IO_ERROR_PAUSE'
+DETAIL_IO_ERROR_REPORT = 'IO_ERROR_REPORT'
+
 
 def utcnow() -> datetime.datetime:
     """Naive UTC, as upstream puts it in ``generated_time``."""
@@ -38,3 +64,13 @@ def process_stopped(hostname: str, process_name: str) -> dict:
         'event': EVENT_STOPPED,
         'process_name': process_name.rsplit('/', 1)[-1],
     })
+
+
+def vm_event(hostname: str, instance_uuid: str, event: str, detail: str,
+             generated_time: datetime.datetime | None = None) -> dict:
+    """A VM notification: what happened to which domain."""
+    return build_event(TYPE_VM, hostname, {
+        'event': event,
+        'instance_uuid': instance_uuid,
+        'vir_domain_event': detail,
+    }, generated_time=generated_time)
