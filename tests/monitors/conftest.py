@@ -5,6 +5,7 @@ import pathlib
 import pytest
 
 from masakarimonitors.conf import CONF
+from tests.monitors.daemon import write_config
 from tests.support import api_server
 
 # Once the client has loaded the password plugin, its options (auth_url is
@@ -16,21 +17,12 @@ UNREACHABLE_API = {
     'user_domain_name': 'Default', 'project_domain_name': 'Default'}
 
 
-def write_conf(path: pathlib.Path, sections: dict[str, dict]) -> pathlib.Path:
-    lines = []
-    for group, options in sections.items():
-        lines.append(f'[{group}]')
-        lines.extend(f'{key} = {value}' for key, value in options.items())
-    path.write_text('\n'.join(lines) + '\n')
-    return path
-
-
 @pytest.fixture
 def monitors_conf(tmp_path):
     """Parses a config file built from {group: {option: value}}."""
     def configure(sections: dict[str, dict]) -> pathlib.Path:
         sections = {'api': UNREACHABLE_API, **sections}
-        path = write_conf(tmp_path / 'masakarimonitors.conf', sections)
+        path = write_config(tmp_path / 'masakarimonitors.conf', sections)
         CONF(['--config-file', str(path)], project='masakarimonitors',
              default_config_files=[], default_config_dirs=[])
         return path

@@ -9,12 +9,13 @@ import os
 import pathlib
 import signal
 import subprocess
-import time
 import uuid
 
 import libvirt
 import psutil
 import pytest
+
+from tests.monitors.daemon import wait_for
 
 URI = 'qemu:///system'
 PREFIX = 'mmtest-'
@@ -28,17 +29,6 @@ GUEST_XML = """<domain type='qemu'>
   <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='network'/></os>
   <devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices>
 </domain>"""
-
-
-def _wait(condition, timeout: float, what: str, interval: float = 0.01):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f'{what} within {timeout} s')
-        time.sleep(interval)
 
 
 def unique_name(tag: str) -> str:
@@ -64,8 +54,8 @@ class Guest:
         return cls(conn or connect(), unique_name(tag))
 
     def qemu_pid(self, timeout: float = 10) -> int:
-        return _wait(lambda: qemu_pid(self.name), timeout,
-                     f'no qemu process for {self.name}')
+        return wait_for(lambda: qemu_pid(self.name), timeout,
+                        f'a qemu process for {self.name}', interval=0.01)
 
     def kill9(self) -> int:
         """SIGKILL the guest's qemu, as a crash would (STOPPED_FAILED)."""
@@ -162,8 +152,8 @@ def kill_libvirtd() -> None:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    _wait(lambda: not any(os.path.exists(f'/proc/{pid}') for pid in pids),
-          30, 'libvirtd still in the process table', interval=0.02)
+    wait_for(lambda: not any(os.path.exists(f'/proc/{pid}') for pid in pids),
+             30, 'libvirtd gone from the process table', interval=0.02)
 
 
 def start_libvirtd() -> None:

@@ -12,7 +12,6 @@ import os
 import pathlib
 import socket
 import subprocess
-import time
 from xml.sax.saxutils import quoteattr
 
 import pytest
@@ -265,10 +264,3 @@ class FakeCluster:
             for host, address in self.ipmi.items())
         return remotes + groups
 
-
-def wait_for(condition, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError('timed out')
-        time.sleep(0.05)

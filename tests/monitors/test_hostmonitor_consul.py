@@ -2,12 +2,8 @@
 notifications caught by the stub Masakari (spec §7.3)."""
 import http.server
 import json
-import os
-import pathlib
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 
@@ -18,6 +14,7 @@ from masakarimonitors.hostmonitor import host
 from masakarimonitors.hostmonitor.consul_check import consul_helper
 from masakarimonitors.hostmonitor.consul_check import manager
 from tests.monitors import stub_api
+from tests.monitors.daemon import Daemon
 
 DRIVER_LOG = 'masakarimonitors.hostmonitor.consul_check.manager'
 CLIENT_LOG = 'masakarimonitors.ha.masakari'
@@ -318,55 +315,24 @@ def test_driver_loop_exception_is_logged_and_main_returns(
         ('ERROR', 'Exception caught: boom')]
 
 
-BIN = pathlib.Path(sys.executable).parent
-REPO = pathlib.Path(__file__).resolve().parents[2]
-
-
-def _run_daemon(tmp_path, sections):
-    config = tmp_path / 'masakarimonitors.conf'
-    lines = ['[DEFAULT]', 'debug = True']
-    for group, values in sections.items():
-        lines.append(f'[{group}]')
-        lines.extend(f'{key} = {value}' for key, value in values.items())
-    config.write_text('\n'.join(lines) + '\n')
-    log = tmp_path / 'hostmonitor.log'
-    process = subprocess.Popen(
-        [str(BIN / 'masakari-hostmonitor'), '--config-file', str(config),
-         '--log-file', str(log)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True,
-        env=dict(os.environ, PYTHONPATH=str(REPO)))
-    return process, log
-
-
-def _wait_for(condition, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError('timed out')
-        time.sleep(0.05)
-
-
 def test_daemon_notifies_and_stops_on_sigterm(tmp_path, agents, stub):
-    process, log = _run_daemon(tmp_path, {
+    daemon = Daemon('masakari-hostmonitor', tmp_path, {
         'host': {'monitoring_driver': 'consul', 'monitoring_interval': 1,
                  'api_retry_max': 0},
         'consul': {f'agent_{name}': agent.addr
                    for name, agent in agents.items()},
         'api': stub.api_options()})
     try:
-        def text() -> str:
-            return log.read_text() if log.exists() else ''
-        _wait_for(lambda: text().count('update monitoring data from '
-                                       'consul.') >= 2)
+        daemon.wait_for_log('update monitoring data from consul.', timeout=20,
+                            count=2)
         agents['storage'].members['node02'] = FAILED
         [stopped] = stub.wait_for(1, timeout=20)
         assert _compute_host(stopped) == ('node02', 'STOPPED', 'OFFLINE',
                                           'NORMAL')
-        _wait_for(lambda: 'Response: ' in text())
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(20) == 0
-        logged = text()
+        daemon.wait_for_log('Response: ', timeout=20)
+        daemon.signal(signal.SIGTERM)
+        assert daemon.wait(20) == 0
+        logged = daemon.text()
         assert 'INFO masakarimonitors.service [-] Starting ' \
             'masakarimonitors-hostmonitor' in logged
         assert ("INFO masakarimonitors.hostmonitor.consul_check.manager [-] "
@@ -375,19 +341,15 @@ def test_daemon_notifies_and_stops_on_sigterm(tmp_path, agents, stub):
         assert 'INFO masakarimonitors.service [-] Stopping ' \
             'masakarimonitors-hostmonitor' in logged
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        daemon.close()
 
 
 def test_daemon_with_unknown_driver_exits_1(tmp_path):
-    process, log = _run_daemon(tmp_path, {
+    daemon = Daemon('masakari-hostmonitor', tmp_path, {
         'host': {'monitoring_driver': 'nonesuch'}})
     try:
-        assert process.wait(30) == 1
+        assert daemon.wait(30) == 1
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        daemon.close()
     assert 'ERROR masakarimonitors.hostmonitor.host [-] Exception caught ' \
-        'during initializing hostmonitor: ' in log.read_text()
+        'during initializing hostmonitor: ' in daemon.text()

@@ -4,10 +4,7 @@ stubbed ``systemctl``/``crmadmin``/``tcpdump``/``ipmitool`` and its
 notifications caught by the stub Masakari (spec §7.2, §11.4, §12 #30-43).
 """
 import os
-import pathlib
 import signal
-import subprocess
-import sys
 import threading
 import time
 
@@ -23,13 +20,14 @@ from masakarimonitors.hostmonitor.host_handler import parse_cib_xml
 from masakarimonitors.hostmonitor.host_handler import parse_crmmon_xml
 from tests.monitors import pacemaker_cluster
 from tests.monitors import stub_api
+from tests.monitors.daemon import Daemon
+from tests.monitors.daemon import wait_for
 from tests.monitors.pacemaker_cluster import ME
 
 DRIVER_LOG = 'masakarimonitors.hostmonitor.host_handler.handle_host'
 CIB_LOG = 'masakarimonitors.hostmonitor.host_handler.parse_cib_xml'
 CRMMON_LOG = 'masakarimonitors.hostmonitor.host_handler.parse_crmmon_xml'
 SKIP = ('WARNING', 'hostmonitor skips monitoring hosts.')
-BIN = pathlib.Path(sys.executable).parent
 
 
 @pytest.fixture(scope='module')
@@ -773,8 +771,7 @@ def test_manager_loop_notifies_and_stops_promptly(monitors_conf, stub,
     try:
         # The first sighting done (cibadmin read the file), not merely
         # started.
-        pacemaker_cluster.wait_for(
-            lambda: 'node2' in manager.driver.status.held)
+        wait_for(lambda: 'node2' in manager.driver.status.held)
         cluster.nodes['node2'] = 'offline'
         cluster.write()
         [stopped] = stub.wait_for(1, timeout=15)
@@ -790,7 +787,7 @@ def test_stop_does_not_wait_for_the_interval(hostmonitor, cluster):
     driver = hostmonitor(monitoring_interval=60)
     thread = threading.Thread(target=driver.monitor_hosts, daemon=True)
     thread.start()
-    pacemaker_cluster.wait_for(lambda: 'node2' in driver.status.held)
+    wait_for(lambda: 'node2' in driver.status.held)
     time.sleep(0.2)
     started = time.monotonic()
     driver.stop()
@@ -801,37 +798,20 @@ def test_stop_does_not_wait_for_the_interval(hostmonitor, cluster):
 
 
 def test_daemon_logs_and_ends_promptly_on_sigterm(tmp_path, cluster, stub):
-    config = tmp_path / 'masakarimonitors.conf'
-    log = tmp_path / 'hostmonitor.log'
-    sections = {'host': {'monitoring_interval': 60,
-                         'corosync_multicast_interfaces': 'eth0',
-                         'corosync_multicast_ports': '5405'},
-                'api': stub.api_options()}
-    lines = ['[DEFAULT]', 'debug = True']
-    for group, values in sections.items():
-        lines.append(f'[{group}]')
-        lines.extend(f'{key} = {value}' for key, value in values.items())
-    config.write_text('\n'.join(lines) + '\n')
-    process = subprocess.Popen(
-        [str(BIN / 'masakari-hostmonitor'), '--config-file', str(config),
-         '--log-file', str(log)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True,
-        env=dict(os.environ, PYTHONPATH=str(pacemaker_cluster.REPO)))
+    daemon = Daemon('masakari-hostmonitor', tmp_path, {
+        'host': {'monitoring_interval': 60,
+                 'corosync_multicast_interfaces': 'eth0',
+                 'corosync_multicast_ports': '5405'},
+        'api': stub.api_options()})
     try:
-        def text() -> str:
-            return log.read_text() if log.exists() else ''
-        pacemaker_cluster.wait_for(
-            lambda: "Recognized 'node3'" in text(), timeout=30)
+        daemon.wait_for_log("Recognized 'node3'", timeout=30)
         started = time.monotonic()
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(10) == 0
+        daemon.signal(signal.SIGTERM)
+        assert daemon.wait(10) == 0
         assert time.monotonic() - started < 5
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    logged = text()
+        daemon.close()
+    logged = daemon.text()
     prefix = 'masakarimonitors.hostmonitor.host_handler.handle_host [-] '
     assert f"INFO {prefix}Corosync communication using 'eth0' is " \
         'normal.' in logged

@@ -23,6 +23,7 @@ from masakarimonitors.instancemonitor import instance
 from masakarimonitors.instancemonitor.libvirt_handler import eventfilter
 from masakarimonitors.instancemonitor.libvirt_handler import eventfilter_table
 from tests.monitors import stub_api
+from tests.monitors.daemon import wait_for
 
 FILTER_LOG = 'masakarimonitors.instancemonitor.libvirt_handler.eventfilter'
 CALLBACK_LOG = 'masakarimonitors.instancemonitor.libvirt_handler.callback'
@@ -380,18 +381,11 @@ class Running:
         return time.monotonic() - started
 
 
-def _wait_for(condition, timeout: float = 10, what: str = 'condition'):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f'timed out waiting for {what}'
-        time.sleep(0.01)
-
-
 def _wait_for_log(caplog, message: str, count: int = 1,
                   timeout: float = 10) -> None:
-    _wait_for(lambda: sum(r.getMessage() == message
-                          for r in list(caplog.records)) >= count,
-              timeout, repr(message))
+    wait_for(lambda: sum(r.getMessage() == message
+                         for r in list(caplog.records)) >= count,
+             timeout, repr(message), interval=0.01)
 
 
 KEEPALIVE = ('Keepalive is not supported by test:///default; the '
@@ -510,9 +504,9 @@ def test_notification_reaches_the_api_over_http(monitors_conf, monitor_logs,
             domain = test_driver.create()
             domain.destroy()
             [body] = stub.wait_for(1)
-            _wait_for(lambda: any(
+            wait_for(lambda: any(
                 r.getMessage().startswith('Response: ')
-                for r in list(monitor_logs.records)))
+                for r in list(monitor_logs.records)), interval=0.01)
         finally:
             running.stop()
     notification = body['notification']

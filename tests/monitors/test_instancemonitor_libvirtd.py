@@ -6,24 +6,21 @@ to the Keystone + Masakari stub, and for the crash case also to the
 project's masakari-api behind a real Keystone. Tests that kill libvirtd
 start it again whatever happens, since other tests use it.
 """
-import os
 import pathlib
 import re
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
 
 from tests.monitors import libvirt_guests
 from tests.monitors import stub_api
+from tests.monitors.daemon import Daemon
+from tests.monitors.daemon import wait_for
 from tests.support import api_server
 from tests.support import keystone as ks
 from tests.support import seed
 
-BIN = pathlib.Path(sys.executable).parent
-REPO = pathlib.Path(__file__).resolve().parents[2]
 BINARY = 'masakarimonitors-instancemonitor'
 HOSTNAME = 'compute-1'
 CONNECTED = 'Registered libvirt event callbacks'
@@ -31,63 +28,20 @@ CLOSED = 'WARNING masakarimonitors.instancemonitor.instance [-] ' \
          'Libvirt Connection Closed Unexpectedly.'
 
 
-def _wait(condition, timeout: float = 15, what: str = 'condition'):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f'timed out waiting for {what}')
-        time.sleep(0.05)
-
-
-class Monitor:
-    """The real console script with a config file and a log file."""
+class Monitor(Daemon):
+    """masakari-instancemonitor connected to the libvirtd of the tests."""
 
     def __init__(self, directory: pathlib.Path, api_options: dict) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        self.log = directory / 'instancemonitor.log'
-        self.config = directory / 'masakarimonitors.conf'
-        sections = {
-            'DEFAULT': {'debug': 'True', 'hostname': HOSTNAME},
+        super().__init__('masakari-instancemonitor', directory, {
+            'DEFAULT': {'hostname': HOSTNAME},
             'api': api_options,
             'libvirt': {'connection_uri': libvirt_guests.URI},
             'callback': {'retry_max': 3, 'retry_interval': 1},
-        }
-        lines = []
-        for group, values in sections.items():
-            lines.append(f'[{group}]')
-            lines.extend(f'{key} = {value}' for key, value in values.items())
-        self.config.write_text('\n'.join(lines) + '\n')
-        self.process = subprocess.Popen(
-            [str(BIN / 'masakari-instancemonitor'), '--config-file',
-             str(self.config), '--log-file', str(self.log)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True,
-            env=dict(os.environ, PYTHONPATH=str(REPO)))
+        })
         self.wait_connected(1)
 
-    def text(self) -> str:
-        return self.log.read_text() if self.log.exists() else ''
-
-    def count(self, message: str) -> int:
-        return self.text().count(message)
-
-    def wait_for(self, message: str, count: int = 1,
-                 timeout: float = 15) -> None:
-        _wait(lambda: self.count(message) >= count, timeout, repr(message))
-
     def wait_connected(self, count: int, timeout: float = 30) -> None:
-        def connected():
-            assert self.process.poll() is None, self.text()[-3000:]
-            return self.count(CONNECTED) >= count
-        _wait(connected, timeout, f'connection #{count}')
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+        self.wait_for_log(CONNECTED, timeout, count)
 
 
 @pytest.fixture(scope='module')
@@ -144,8 +98,9 @@ def _sent_for(stub, guest) -> list[dict]:
 
 
 def _wait_sent(stub, guest, count: int = 1, timeout: float = 15):
-    return _wait(lambda: len(_sent_for(stub, guest)) >= count and
-                 _sent_for(stub, guest), timeout, f'{count} notification(s)')
+    return wait_for(lambda: len(_sent_for(stub, guest)) >= count and
+                    _sent_for(stub, guest), timeout,
+                    f'{count} notification(s)')
 
 
 def _vm(guest, event: str, detail: str) -> dict:
@@ -160,7 +115,7 @@ def _assert_crash_reported(monitor, stub, guest) -> None:
     assert sent['payload'] == _vm(guest, 'LIFECYCLE', 'STOPPED_FAILED')
     assert re.fullmatch(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}',
                         sent['generated_time'])
-    monitor.wait_for(f"'instance_uuid': '{guest.uuid}'")
+    monitor.wait_for_log(f"'instance_uuid': '{guest.uuid}'")
     time.sleep(0.5)                   # nothing else arrives for this guest
     assert len(_sent_for(stub, guest)) == 1
 
@@ -184,9 +139,10 @@ def test_qemu_killed_sends_one_stopped_failed(monitor, stub, guests):
                       'notification. {', guest.uuid)
     assert "'generated_time': datetime.datetime(" in sent
     assert "'vir_domain_event': 'STOPPED_FAILED'" in sent
-    response = _wait(lambda: _line_with(monitor.text(), 'INFO masakarimonitors'
-                                        '.ha.masakari [-] Response: ',
-                                        guest.uuid), 5, 'the response')
+    response = wait_for(lambda: _line_with(monitor.text(), 'INFO masakari'
+                                           'monitors.ha.masakari [-] '
+                                           'Response: ', guest.uuid),
+                        5, 'the response')
     assert 'status=new' in response
 
 
@@ -214,7 +170,7 @@ def test_virsh_reset_sends_reboot(monitor, stub, guests):
     sent = _wait_sent(stub, guest)
     assert all(n['payload'] == _vm(guest, 'REBOOT', 'UNKNOWN')
                for n in sent)
-    monitor.wait_for(f'uuid={guest.uuid}, time=')
+    monitor.wait_for_log(f'uuid={guest.uuid}, time=')
     assert 'event_id=REBOOT, detail=UNKNOWN)' in monitor.text()
 
 
@@ -242,7 +198,7 @@ def test_libvirtd_down_longer_than_reconnect_delay(monitor, stub, guests):
     failures = monitor.count(failed)
     try:
         libvirt_guests.kill_libvirtd()
-        monitor.wait_for(failed, failures + 1, timeout=15)
+        monitor.wait_for_log(failed, timeout=15, count=failures + 1)
         assert "Error from libvirt : Failed to connect socket to " \
                "'/var/run/libvirt/libvirt-sock-ro'" in monitor.text()
         libvirt_guests.start_libvirtd()
@@ -297,8 +253,9 @@ def test_crash_reaches_the_real_masakari_api(libvirtd, keystone, real_api,
         guest.kill9()
         # The monitor sees every domain of this libvirtd, also those of
         # tests running at the same time: only this guest's lines count.
-        response = _wait(lambda: _line_with(daemon.text(), 'Response: ',
-                                            guest.uuid), 30, 'the response')
+        response = wait_for(lambda: _line_with(daemon.text(), 'Response: ',
+                                               guest.uuid),
+                            30, 'the response')
         assert 'status=new' in response and f'hostname={HOSTNAME}' in response
         assert _line_with(daemon.text(), 'Libvirt Event: ', guest.uuid) \
             .endswith(f'hostname={HOSTNAME}, uuid={guest.uuid}, time=' +

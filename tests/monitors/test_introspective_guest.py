@@ -15,10 +15,8 @@ response timeout) to keep the file short; the monitor does not see it.
 import contextlib
 import os
 import pathlib
-import signal
 import socket
 import subprocess
-import sys
 import time
 import uuid
 
@@ -28,9 +26,10 @@ import pytest
 
 from tests.monitors import libvirt_guests
 from tests.monitors import stub_api
+from tests.monitors.daemon import REPO
+from tests.monitors.daemon import Daemon
+from tests.monitors.daemon import wait_for
 
-BIN = pathlib.Path(sys.executable).parent
-REPO = pathlib.Path(__file__).resolve().parents[2]
 GUEST_DIR = REPO / '.guest'
 GUEST_IMAGE_SH = REPO / 'tools' / 'guest-image.sh'
 PREFIX = 'mmintro-'
@@ -74,18 +73,6 @@ def _unavailable(problem: str) -> None:
     pytest.skip(problem)
 
 
-def _wait(condition, timeout: float, what: str, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f'timed out after {timeout} s waiting for '
-                                 f'{what}')
-        time.sleep(interval)
-
-
 def _channel(tag: str) -> str:
     path = (f'/var/lib/libvirt/qemu/org.qemu.guest_agent.0.instance-'
             f'{tag}.sock')
@@ -113,7 +100,7 @@ class Guest:
 
     @contextlib.contextmanager
     def _domain(self):
-        _wait(libvirt_guests.libvirtd_answers, 60, 'libvirtd')
+        wait_for(libvirt_guests.libvirtd_answers, 60, 'libvirtd')
         conn = libvirt.open(URI)
         try:
             yield conn.lookupByName(self.name)
@@ -121,7 +108,7 @@ class Guest:
             conn.close()
 
     def start(self) -> 'Guest':
-        _wait(libvirt_guests.libvirtd_answers, 60, 'libvirtd')
+        wait_for(libvirt_guests.libvirtd_answers, 60, 'libvirtd')
         conn = libvirt.open(URI)
         try:
             domain = conn.createXML(self.xml, 0)
@@ -144,9 +131,9 @@ class Guest:
         return True
 
     def wait_for_agent(self, timeout: float = 40) -> None:
-        _wait(self.agent_answers, timeout,
-              f'the agent of {self.name} (console: {self.console})',
-              interval=0.5)
+        wait_for(self.agent_answers, timeout,
+                 f'the agent of {self.name} (console: {self.console})',
+                 interval=0.5)
 
     def inject_nmi(self) -> None:
         with self._domain() as domain:
@@ -159,7 +146,7 @@ class Guest:
         # Wait for a libvirtd another test restarts rather than leave the
         # guest running.
         try:
-            _wait(libvirt_guests.libvirtd_answers, 30, 'libvirtd')
+            wait_for(libvirt_guests.libvirtd_answers, 30, 'libvirtd')
         except AssertionError:
             libvirt_guests.start_libvirtd()
         self.destroy()
@@ -178,14 +165,12 @@ def remove_dead_runs_guests() -> None:
             libvirt_guests.destroy(name)
 
 
-class Monitor:
-    """The real console script, its config file and its log file."""
+class Monitor(Daemon):
+    """masakari-introspectiveinstancemonitor watching the tests' libvirtd."""
 
     def __init__(self, directory: pathlib.Path, api_options: dict) -> None:
-        self.log = directory / 'introspective.log'
-        self.config = directory / 'masakarimonitors.conf'
-        sections = {
-            'DEFAULT': {'debug': 'True', 'hostname': CONFIGURED_HOSTNAME},
+        super().__init__('masakari-introspectiveinstancemonitor', directory, {
+            'DEFAULT': {'hostname': CONFIGURED_HOSTNAME},
             'api': api_options,
             'libvirt': {'connection_uri': URI},
             'introspectiveinstancemonitor': {
@@ -193,35 +178,11 @@ class Monitor:
                 'guest_monitoring_timeout': 1,
                 'guest_monitoring_failure_threshold': THRESHOLD},
             'callback': {'retry_max': 2, 'retry_interval': 1},
-        }
-        lines = []
-        for group, values in sections.items():
-            lines.append(f'[{group}]')
-            lines.extend(f'{key} = {value}' for key, value in values.items())
-        self.config.write_text('\n'.join(lines) + '\n')
-        self.process = subprocess.Popen(
-            [str(BIN / 'masakari-introspectiveinstancemonitor'),
-             '--config-file', str(self.config), '--log-file', str(self.log)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True,
-            env=dict(os.environ, PYTHONPATH=str(REPO)))
-
-    def text(self) -> str:
-        return self.log.read_text() if self.log.exists() else ''
+        })
 
     def failed_pings(self, guest: Guest) -> int:
-        return self.text().count(
+        return self.count(
             f'{guest.uuid}\tqemu-ga_guest-ping is not responding.')
-
-    def stop(self) -> int | None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
 
 
 @pytest.fixture(scope='module')
@@ -275,8 +236,8 @@ def stub():
 def monitor(stub, silent_guest, workdir):
     daemon = Monitor(workdir, stub.api_options())
     try:
-        _wait(lambda: daemon.failed_pings(silent_guest) >= 1, 30,
-              'the first sweep')
+        wait_for(lambda: daemon.failed_pings(silent_guest) >= 1, 30,
+                 'the first sweep')
         yield daemon
     finally:
         daemon.stop()
@@ -292,8 +253,8 @@ def wait_for_sweeps(monitor: Monitor, clock_guest: Guest, count: int,
                     timeout: float = 60) -> None:
     """Until ``count`` more sweeps have reached ``clock_guest``."""
     target = monitor.failed_pings(clock_guest) + count
-    _wait(lambda: monitor.failed_pings(clock_guest) >= target, timeout,
-          f'{count} sweeps')
+    wait_for(lambda: monitor.failed_pings(clock_guest) >= target, timeout,
+             f'{count} sweeps')
 
 
 def test_healthy_agent_guest_is_not_reported(monitor, stub, agent_guest,
@@ -315,7 +276,7 @@ def test_hung_guest_is_reported_once_until_it_starts_again(
     before = monitor.failed_pings(agent_guest)
     agent_guest.inject_nmi()
     hung = time.monotonic()
-    _wait(lambda: sent_for(stub, agent_guest), 90, 'the first report')
+    wait_for(lambda: sent_for(stub, agent_guest), 90, 'the first report')
     print(f'reported {time.monotonic() - hung:.1f} s after the NMI')
     [notification] = sent_for(stub, agent_guest)
     assert notification['type'] == 'VM'
@@ -331,30 +292,30 @@ def test_hung_guest_is_reported_once_until_it_starts_again(
 
     # Still hung, still one notification.
     failed = monitor.failed_pings(agent_guest)
-    _wait(lambda: monitor.failed_pings(agent_guest) >= failed + 2, 30,
-          'two more failed pings')
+    wait_for(lambda: monitor.failed_pings(agent_guest) >= failed + 2, 30,
+             'two more failed pings')
     assert len(sent_for(stub, agent_guest)) == 1
 
     # Started again (same UUID): the STARTED event resets the journal and
     # the next failure is reported again.
     agent_guest.destroy()
     agent_guest.start()
-    _wait(lambda: f'{agent_guest.uuid}__resetState__:' in monitor.text(), 30,
-          'the journal reset')
+    wait_for(lambda: f'{agent_guest.uuid}__resetState__:' in monitor.text(),
+             30, 'the journal reset')
     agent_guest.wait_for_agent()
     wait_for_sweeps(monitor, silent_guest, 2)
     assert len(sent_for(stub, agent_guest)) == 1
     agent_guest.inject_nmi()
-    _wait(lambda: len(sent_for(stub, agent_guest)) >= 2, 90,
-          'the second report')
+    wait_for(lambda: len(sent_for(stub, agent_guest)) >= 2, 90,
+             'the second report')
     assert [n['payload']['event'] for n in sent_for(stub, agent_guest)] == [
         'QEMU_GUEST_AGENT_ERROR'] * 2
 
 
 def test_guest_without_agent_is_never_reported(monitor, stub, silent_guest):
     # Well past threshold + 2 failed pings, but never a good one.
-    _wait(lambda: monitor.failed_pings(silent_guest) >= THRESHOLD + 4, 60,
-          'failed pings of the guest without agent')
+    wait_for(lambda: monitor.failed_pings(silent_guest) >= THRESHOLD + 4, 60,
+             'failed pings of the guest without agent')
     assert sent_for(stub, silent_guest) == []
     assert 'qemu-ga_guest-ping is not responding.' in monitor.text()
     assert (f'notifier.send_notification Skipped:{silent_guest.uuid}'

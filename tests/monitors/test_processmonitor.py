@@ -11,6 +11,7 @@ from masakarimonitors.ha import masakari
 from masakarimonitors.processmonitor import process
 from tests.monitors import processes
 from tests.monitors import stub_api
+from tests.monitors.daemon import wait_for
 
 PROCESS_LOG = 'masakarimonitors.processmonitor.process'
 HANDLER_LOG = 'masakarimonitors.processmonitor.process_handler.handle_process'
@@ -19,14 +20,6 @@ HANDLER_LOG = 'masakarimonitors.processmonitor.process_handler.handle_process'
 def _messages(caplog, logger) -> list[tuple[str, str]]:
     return [(r.levelname, r.getMessage()) for r in caplog.records
             if r.name == logger]
-
-
-def _wait(condition, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError('timed out')
-        time.sleep(0.02)
 
 
 @pytest.fixture
@@ -116,7 +109,7 @@ def test_notification_after_every_restart_attempt_failed(
 
     suppressed = ('WARNING', f"Process '{sleeper.process_name}' doesn't be "
                   'restarted because it failed to restart previously.')
-    _wait(lambda: suppressed in _messages(monitor_logs, HANDLER_LOG))
+    wait_for(lambda: suppressed in _messages(monitor_logs, HANDLER_LOG))
     logged = _messages(monitor_logs, HANDLER_LOG)
     assert logged.count(('INFO', 'Restart of process with executing '
                          f'command: {failing}')) == 1
@@ -143,8 +136,8 @@ def test_failed_pre_start_skips_the_start(sleeper, monitor, monitor_logs):
     manager, thread, _ = monitor([sleeper.entry(
         pre_start_command='/bin/false', restart_command='/bin/true')],
         check_interval=1, restart_retries=5)
-    _wait(lambda: ('INFO', 'Restart of process with executing command: '
-                   '/bin/true') in _messages(monitor_logs, HANDLER_LOG))
+    wait_for(lambda: ('INFO', 'Restart of process with executing command: '
+                      '/bin/true') in _messages(monitor_logs, HANDLER_LOG))
     assert sleeper.pids() == []
     messages = [text for _, text in _messages(monitor_logs, HANDLER_LOG)]
     assert not any(text.startswith('Start of process') for text in messages)
@@ -186,14 +179,14 @@ def test_broken_list_keeps_the_previous_one(sleeper, monitor, monitor_logs):
     manager, thread, list_path = monitor([sleeper.entry()], check_interval=1)
     first = sleeper.wait_for_pid()
     list_path.write_text('- {process_name: x\n')
-    _wait(lambda: ('ERROR', 'Failed to reload process list file.')
-          in _messages(monitor_logs, PROCESS_LOG))
+    wait_for(lambda: ('ERROR', 'Failed to reload process list file.')
+             in _messages(monitor_logs, PROCESS_LOG))
     manager.stop()
     thread.join(10)
     thread = _rerun(manager)
     try:
-        _wait(lambda: ('ERROR', 'Failed to load process list file.')
-              in _messages(monitor_logs, PROCESS_LOG))
+        wait_for(lambda: ('ERROR', 'Failed to load process list file.')
+                 in _messages(monitor_logs, PROCESS_LOG))
         time.sleep(1.5)
         assert thread.is_alive()
         sleeper.kill()

@@ -44,14 +44,15 @@ import yaml
 from tests.monitors import pacemaker_cluster
 from tests.monitors import processes
 from tests.monitors import stub_api
+from tests.monitors.daemon import Daemon
 
 OURS_BIN = pathlib.Path(sys.executable).parent
 DEFAULT_UPSTREAM_VENV = pathlib.Path('/work/upstream-masakari-monitors/venv')
 URI = 'qemu:///system'
 CLOCK_TICKS = os.sysconf('SC_CLK_TCK')
 EVENT_LINE = re.compile(
-    r'libvirt Event Received\.type = VM hostname = \S+ uuid = (\S+) '
-    r'time = (\S+ \S+) eventID = 0 eventType = 5 detail = 5')
+    r'libvirt Event Received\.type = VM\s+hostname = \S+ uuid = (\S+) '
+    r'time = (\S+ \S+) eventID = 0 eventType = 5\s+detail = 5')
 
 
 @dataclasses.dataclass
@@ -71,57 +72,27 @@ def summary(values: list[float]) -> str:
             f'p99 {percentile(ms, 0.99):.0f} ms, max {max(ms):.0f} ms')
 
 
-class Daemon:
-    """One monitor's console script with its own config and log file."""
-
-    def __init__(self, target: Target, script: str, workdir: pathlib.Path,
+def start_daemon(target: Target, script: str, workdir: pathlib.Path,
                  sections: dict[str, dict],
-                 env: dict[str, str] | None = None) -> None:
-        self.log = workdir / f'{script}.log'
-        config = workdir / f'{script}.conf'
-        lines = []
-        for group, options in sections.items():
-            lines.append(f'[{group}]')
-            lines.extend(f'{k} = {v}' for k, v in options.items())
-        config.write_text('\n'.join(lines) + '\n')
-        self.process = subprocess.Popen(
-            [str(target.bin_dir / script), '--config-file', str(config),
-             '--log-file', str(self.log)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True, cwd=workdir,
-            env=env)
+                 env: dict[str, str] | None = None) -> Daemon:
+    """One monitor's console script with its own config and log file; the
+    environment is this one's, not the tests' (no PYTHONPATH: it would
+    shadow the upstream package)."""
+    return Daemon(script, workdir, sections, env=env,
+                  bin_dir=target.bin_dir, repo_on_path=False, debug=False)
 
-    def text(self) -> str:
-        return self.log.read_text() if self.log.exists() else ''
 
-    def wait_for_log(self, needle: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while needle not in self.text():
-            if self.process.poll() is not None:
-                raise RuntimeError(f'{self.log.name}: exited\n{self.text()}')
-            if time.monotonic() > deadline:
-                raise RuntimeError(f'{self.log.name}: no {needle!r}')
-            time.sleep(0.05)
+def cpu_seconds(daemon: Daemon) -> float:
+    fields = pathlib.Path(f'/proc/{daemon.pid}/stat').read_text()
+    # utime stime cutime cstime follow the ')' closing the name.
+    values = fields.rsplit(')', 1)[1].split()
+    return sum(int(v) for v in values[11:15]) / CLOCK_TICKS
 
-    def cpu_seconds(self) -> float:
-        fields = pathlib.Path(f'/proc/{self.process.pid}/stat').read_text()
-        # utime stime cutime cstime follow the ')' closing the name.
-        values = fields.rsplit(')', 1)[1].split()
-        return sum(int(v) for v in values[11:15]) / CLOCK_TICKS
 
-    def rss_mb(self) -> float:
-        status = pathlib.Path(f'/proc/{self.process.pid}/status').read_text()
-        kb = int(re.search(r'VmRSS:\s+(\d+) kB', status).group(1))
-        return kb / 1024
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+def rss_mb(daemon: Daemon) -> float:
+    status = pathlib.Path(f'/proc/{daemon.pid}/status').read_text()
+    kb = int(re.search(r'VmRSS:\s+(\d+) kB', status).group(1))
+    return kb / 1024
 
 
 def base_sections(stub: stub_api.StubAPI) -> dict[str, dict]:
@@ -151,6 +122,9 @@ class Guests:
     """Transient TCG guests named bench-<n>, destroyed on exit."""
 
     def __init__(self) -> None:
+        # Destroying a guest whose qemu was killed fails, as it should;
+        # libvirt need not print that.
+        libvirt.registerErrorHandler(lambda ctx, error: None, None)
         self.conn = libvirt.open(URI)
         self.domains: dict[str, libvirt.virDomain] = {}
 
@@ -187,11 +161,12 @@ def bench_instance(target: Target, workdir: pathlib.Path,
                    tries: int) -> dict[str, list[float]]:
     floor, ours = [], []
     with stub_api.StubAPI() as stub:
-        daemon = Daemon(target, 'masakari-instancemonitor', workdir, {
+        daemon = start_daemon(target, 'masakari-instancemonitor', workdir, {
             **base_sections(stub), 'libvirt': {'connection_uri': URI}})
         guests = Guests()
         try:
-            daemon.wait_for_log('Starting masakarimonitors-instancemonitor')
+            daemon.wait_for_log('Starting masakarimonitors-instancemonitor',
+                                timeout=60)
             names = guests.start(tries)
             time.sleep(2)
             for count, name in enumerate(names, 1):
@@ -262,7 +237,7 @@ def bench_process(target: Target, workdir: pathlib.Path, tries: int,
     sleepers = monitored_processes(workdir, count)
     latencies = []
     with stub_api.StubAPI() as stub:
-        daemon = Daemon(target, 'masakari-processmonitor', workdir, {
+        daemon = start_daemon(target, 'masakari-processmonitor', workdir, {
             **base_sections(stub),
             'process': {'process_list_path': process_list(workdir, sleepers),
                         'check_interval': 5}})
@@ -309,28 +284,29 @@ def bench_footprint(target: Target, workdir: pathlib.Path, domains: int,
             cluster.nodes.update({'node-2': 'online', 'node-3': 'online'})
             cluster.traffic(eth0='ok')
             cluster.write()
-            daemons['instancemonitor'] = Daemon(
+            daemons['instancemonitor'] = start_daemon(
                 target, 'masakari-instancemonitor', workdir,
                 {**base, 'libvirt': {'connection_uri': URI}})
-            daemons['introspectiveinstancemonitor'] = Daemon(
+            daemons['introspectiveinstancemonitor'] = start_daemon(
                 target, 'masakari-introspectiveinstancemonitor', workdir,
                 {**base, 'libvirt': {'connection_uri': URI}})
-            daemons['processmonitor'] = Daemon(
+            daemons['processmonitor'] = start_daemon(
                 target, 'masakari-processmonitor', workdir,
                 {**base, 'process': {
                     'process_list_path': process_list(workdir, sleepers)}})
-            daemons['hostmonitor'] = Daemon(
+            daemons['hostmonitor'] = start_daemon(
                 target, 'masakari-hostmonitor', workdir,
                 {**base, 'host': {'corosync_multicast_interfaces': 'eth0',
                                   'corosync_multicast_ports': 5405}},
-                env=dict(os.environ, PATH=cluster.path()))
+                env={'PATH': cluster.path()})
             for name, daemon in daemons.items():
-                daemon.wait_for_log(f'Starting masakarimonitors-{name}')
+                daemon.wait_for_log(f'Starting masakarimonitors-{name}',
+                                    timeout=60)
             time.sleep(10)
-            start = {name: d.cpu_seconds() for name, d in daemons.items()}
+            start = {name: cpu_seconds(d) for name, d in daemons.items()}
             time.sleep(idle)
-            return {name: (d.rss_mb(),
-                           (d.cpu_seconds() - start[name]) / idle * 100)
+            return {name: (rss_mb(d),
+                           (cpu_seconds(d) - start[name]) / idle * 100)
                     for name, d in daemons.items()}
         finally:
             for daemon in daemons.values():
