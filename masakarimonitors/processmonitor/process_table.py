@@ -10,41 +10,81 @@ import time
 
 import psutil
 
-_ATTRS = ['pid', 'ppid', 'username', 'uids', 'name', 'cmdline',
-          'create_time', 'cpu_times', 'terminal', 'status']
+# Columns that cannot change while a process lives (its pid and start
+# time name it), kept between checks: only the stat and cmdline files are
+# read again, the checks' main cost with a few hundred processes.
+_fixed_columns: dict[tuple[int, float], tuple[str, str, str]] = {}
 
 
-def _line(info: dict, now: float) -> str:
-    user = info['username'] or (str(info['uids'].real) if info['uids']
-                                else '?')
-    if len(user) > 8:
-        user = str(info['uids'].real) if info['uids'] else user[:7] + '+'
-    started = info['create_time'] or now
-    cpu = info['cpu_times']
-    used = int(cpu.user + cpu.system) if cpu else 0
-    c = int(100 * used / max(now - started, 1))
+def _fixed(proc: psutil.Process, started: float, now: float,
+           kept: dict) -> tuple[str, str, str]:
+    """USER, STIME and TTY of one process, remembered in ``kept``."""
+    key = (proc.pid, started)
+    columns = _fixed_columns.get(key)
+    if columns is None:
+        columns = (_user(proc), _stime(started, now), _tty(proc))
+    kept[key] = columns
+    return columns
+
+
+def _user(proc: psutil.Process) -> str:
+    try:
+        uids = proc.uids()
+    except psutil.Error:
+        return '?'
+    try:
+        user = proc.username()
+    except (psutil.Error, KeyError):
+        user = str(uids.real)
+    return str(uids.real) if len(user) > 8 else user
+
+
+def _stime(started: float, now: float) -> str:
     stamp = datetime.datetime.fromtimestamp(started)
-    stime = stamp.strftime('%H:%M' if now - started < 86400 else '%b%d')
-    tty = (info['terminal'] or '?').removeprefix('/dev/')
+    return stamp.strftime('%H:%M' if now - started < 86400 else '%b%d')
+
+
+def _tty(proc: psutil.Process) -> str:
+    try:
+        terminal = proc.terminal()
+    except psutil.Error:
+        terminal = None
+    return (terminal or '?').removeprefix('/dev/')
+
+
+def _line(proc: psutil.Process, now: float, kept: dict) -> str | None:
+    try:
+        with proc.oneshot():
+            started = proc.create_time()
+            ppid = proc.ppid()
+            cpu = proc.cpu_times()
+            status = proc.status()
+            name = proc.name()
+            cmdline = proc.cmdline()
+    except psutil.Error:
+        return None   # gone since the listing
+    user, stime, tty = _fixed(proc, started, now, kept)
+    used = int(cpu.user + cpu.system)
+    c = int(100 * used / max(now - started, 1))
     hours, rest = divmod(used, 3600)
     cputime = f'{hours:02d}:{rest // 60:02d}:{rest % 60:02d}'
-    if info['cmdline']:
-        cmd = ' '.join(info['cmdline'])
-    else:
-        cmd = f"[{info['name']}]"
-    if info['status'] == psutil.STATUS_ZOMBIE:
-        cmd = f"[{info['name']}] <defunct>"
-    return (f"{user:<8} {info['pid']:>5} {info['ppid']:>5} {min(c, 99):>2} "
+    cmd = ' '.join(cmdline) if cmdline else f'[{name}]'
+    if status == psutil.STATUS_ZOMBIE:
+        cmd = f'[{name}] <defunct>'
+    return (f'{user:<8} {proc.pid:>5} {ppid:>5} {min(c, 99):>2} '
             f'{stime} {tty:<8} {cputime} {cmd}')
 
 
 def snapshot() -> list[tuple[int, str]]:
     """(pid, ps -ef line) for every process, the monitor's own included."""
+    global _fixed_columns
     now = time.time()
-    rows = []
-    for proc in psutil.process_iter(_ATTRS, ad_value=None):
-        info = proc.info
-        rows.append((info['pid'], _line(info, now)))
+    rows, kept = [], {}
+    for proc in psutil.process_iter():
+        line = _line(proc, now, kept)
+        if line is not None:
+            rows.append((proc.pid, line))
+    _fixed_columns = kept   # forget the processes that are gone
     return rows
 
 
