@@ -27,8 +27,18 @@ GUEST_XML = """<domain type='qemu'>
   <memory unit='MiB'>64</memory>
   <vcpu>1</vcpu>
   <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='network'/></os>
-  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices>
+  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator>{devices}</devices>
 </domain>"""
+
+
+def agent_channel(tag: str) -> str:
+    """A QEMU guest-agent channel whose socket path matches the
+    introspective monitor's default qemu_guest_agent_sock_path."""
+    path = (f'/var/lib/libvirt/qemu/org.qemu.guest_agent.0.instance-'
+            f'{tag}.sock')
+    return (f"<channel type='unix'><source mode='bind' path='{path}'/>"
+            f"<target type='virtio' name='org.qemu.guest_agent.0'/>"
+            f"</channel>")
 
 
 def unique_name(tag: str) -> str:
@@ -42,10 +52,12 @@ def connect() -> libvirt.virConnect:
 class Guest:
     """One running transient guest."""
 
-    def __init__(self, conn: libvirt.virConnect, name: str) -> None:
+    def __init__(self, conn: libvirt.virConnect, name: str,
+                 devices: str = '') -> None:
         self.conn = conn
         self.name = name
-        self.domain = conn.createXML(GUEST_XML.format(name=name), 0)
+        self.domain = conn.createXML(
+            GUEST_XML.format(name=name, devices=devices), 0)
         self.uuid = self.domain.UUIDString()
 
     @classmethod

@@ -73,14 +73,6 @@ def _unavailable(problem: str) -> None:
     pytest.skip(problem)
 
 
-def _channel(tag: str) -> str:
-    path = (f'/var/lib/libvirt/qemu/org.qemu.guest_agent.0.instance-'
-            f'{tag}.sock')
-    return (f"<channel type='unix'><source mode='bind' path='{path}'/>"
-            f"<target type='virtio' name='org.qemu.guest_agent.0'/>"
-            f"</channel>")
-
-
 class Guest:
     """A transient domain that can be destroyed and started again with
     the same UUID. Each call opens its own connection: other tests may
@@ -96,7 +88,8 @@ class Guest:
         self.console = directory / f'{self.name}.console'
         self.xml = xml_template.format(name=self.name, uuid=self.uuid,
                                        console=self.console,
-                                       channel=_channel(tag), **fields)
+                                       channel=libvirt_guests.agent_channel(tag),
+                                       **fields)
 
     @contextlib.contextmanager
     def _domain(self):

@@ -35,7 +35,6 @@ import re
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +42,7 @@ import time
 import libvirt
 import yaml
 
+from tests.monitors import libvirt_guests
 from tests.monitors import pacemaker_cluster
 from tests.monitors import processes
 from tests.monitors import stub_api
@@ -50,7 +50,7 @@ from tests.monitors.daemon import Daemon
 
 OURS_BIN = pathlib.Path(sys.executable).parent
 DEFAULT_UPSTREAM_VENV = pathlib.Path('/work/upstream-masakari-monitors/venv')
-URI = 'qemu:///system'
+URI = libvirt_guests.URI
 CLOCK_TICKS = os.sysconf('SC_CLK_TCK')
 EVENT_LINE = re.compile(
     r'libvirt Event Received\.type = VM\s+hostname = \S+ uuid = (\S+) '
@@ -105,58 +105,35 @@ def base_sections(stub: stub_api.StubAPI) -> dict[str, dict]:
 
 # Guests -------------------------------------------------------------------
 
-GUEST_XML = """<domain type='qemu'>
-  <name>{name}</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='network'/></os>
-  <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <channel type='unix'>
-      <source mode='bind' path='/var/lib/libvirt/qemu/org.qemu.guest_agent.0.instance-{name}.sock'/>
-      <target type='virtio' name='org.qemu.guest_agent.0'/>
-    </channel>
-  </devices>
-</domain>"""
-
-
 class Guests:
-    """Transient TCG guests named bench-<n>, destroyed on exit."""
+    """Transient TCG guests with a guest-agent channel, removed on exit."""
 
     def __init__(self) -> None:
         # Destroying a guest whose qemu was killed fails, as it should;
         # libvirt need not print that.
         libvirt.registerErrorHandler(lambda ctx, error: None, None)
-        self.conn = libvirt.open(URI)
-        self.domains: dict[str, libvirt.virDomain] = {}
+        self.conn = libvirt_guests.connect()
+        self.started: list[libvirt_guests.Guest] = []
 
-    def start(self, count: int) -> list[str]:
-        names = []
+    def start(self, count: int) -> list[libvirt_guests.Guest]:
         for _ in range(count):
-            name = f'bench-{random.randrange(10**8):08d}'
-            self.domains[name] = self.conn.createXML(
-                GUEST_XML.format(name=name), 0)
-            names.append(name)
-        return names
-
-    def uuid(self, name: str) -> str:
-        return self.domains[name].UUIDString()
-
-    def kill_qemu(self, name: str) -> float:
-        pid = int(subprocess.run(['pgrep', '-f', f'guest={name},'],
-                                 capture_output=True, text=True,
-                                 check=True).stdout.split()[0])
-        when = time.time()
-        os.kill(pid, signal.SIGKILL)
-        return when
+            name = libvirt_guests.unique_name('bench')
+            self.started.append(libvirt_guests.Guest(
+                self.conn, name, libvirt_guests.agent_channel(name)))
+        return self.started[-count:]
 
     def close(self) -> None:
-        for domain in self.domains.values():
-            try:
-                domain.destroy()
-            except libvirt.libvirtError:
-                pass
+        for guest in self.started:
+            guest.remove()
         self.conn.close()
+
+
+def kill_qemu(guest: libvirt_guests.Guest) -> float:
+    """SIGKILL the guest's qemu; when it was sent."""
+    pid = guest.qemu_pid()
+    when = time.time()
+    os.kill(pid, signal.SIGKILL)
+    return when
 
 
 def bench_instance(target: Target, workdir: pathlib.Path,
@@ -169,11 +146,11 @@ def bench_instance(target: Target, workdir: pathlib.Path,
         try:
             daemon.wait_for_log('Starting masakarimonitors-instancemonitor',
                                 timeout=60)
-            names = guests.start(tries)
+            started = guests.start(tries)
             time.sleep(2)
-            for count, name in enumerate(names, 1):
-                uuid = guests.uuid(name)
-                killed = guests.kill_qemu(name)
+            for count, guest in enumerate(started, 1):
+                uuid = guest.uuid
+                killed = kill_qemu(guest)
                 arrived = wait_for_notification(stub, count, uuid)
                 delivered = event_time(daemon, uuid)
                 floor.append(delivered - killed)
@@ -311,7 +288,7 @@ def bench_footprint(target: Target, workdir: pathlib.Path, domains: int,
                               (cpu_seconds(d) - start[name]) / idle * 100)
                        for name, d in daemons.items()}
             # What one report costs: the API client is loaded for good.
-            guests.kill_qemu(next(iter(guests.domains)))
+            kill_qemu(guests.started[0])
             stub.wait_for(1, timeout=30)
             time.sleep(2)
             monitor = daemons['instancemonitor']
