@@ -7,6 +7,7 @@ import pytest
 from masakarimonitors.conf import CONF
 from tests.monitors.daemon import write_config
 from tests.support import api_server
+from tests.support import seed
 
 # Once the client has loaded the password plugin, its options (auth_url is
 # required) stay registered on the monitors' ConfigOpts: every parse needs
@@ -56,3 +57,21 @@ def hostmonitor_init_failure(monkeypatch, monitor_logs):
         assert record.levelname == 'ERROR' and record.exc_info is not None
         return record
     return run
+
+
+@pytest.fixture
+def real_api(keystone, masakari_api_port, tmp_path):
+    """The project's masakari-api with the keystone pipeline and one host,
+    compute-1, in a segment."""
+    url = f'sqlite:///{tmp_path}/masakari.sqlite'
+    authtoken = ''.join(f'{key} = {value}\n' for key, value
+                        in keystone.authtoken_options().items())
+    config = api_server.write_config(
+        tmp_path / 'masakari.conf', url, masakari_api_port,
+        extra='[keystone_authtoken]\n' + authtoken, auth_strategy='keystone')
+    api_server.db_sync(config)
+    seed.segment_with_hosts(url, 'seg', ['compute-1'])
+    server = api_server.APIServer(config, masakari_api_port,
+                                  tmp_path / 'api.log').start()
+    yield server
+    server.stop()

@@ -17,12 +17,10 @@ from tests.monitors import libvirt_guests
 from tests.monitors import stub_api
 from tests.monitors.daemon import Daemon
 from tests.monitors.daemon import wait_for
-from tests.support import api_server
 from tests.support import keystone as ks
-from tests.support import seed
 
 BINARY = 'masakarimonitors-instancemonitor'
-HOSTNAME = 'compute-1'
+HOSTNAME = 'compute-1'   # the host the real_api fixture registers
 CONNECTED = 'Registered libvirt event callbacks'
 CLOSED = 'WARNING masakarimonitors.instancemonitor.instance [-] ' \
          'Libvirt Connection Closed Unexpectedly.'
@@ -222,23 +220,6 @@ def test_sigterm_stops_promptly(monitor):
 
 
 # The real masakari-api behind the real Keystone -----------------------------
-
-@pytest.fixture
-def real_api(keystone, masakari_api_port, tmp_path):
-    """masakari-api with the keystone pipeline; HOSTNAME in a segment."""
-    url = f'sqlite:///{tmp_path}/masakari.sqlite'
-    authtoken = ''.join(f'{key} = {value}\n' for key, value
-                        in keystone.authtoken_options().items())
-    config = api_server.write_config(
-        tmp_path / 'masakari.conf', url, masakari_api_port,
-        extra='[keystone_authtoken]\n' + authtoken, auth_strategy='keystone')
-    api_server.db_sync(config)
-    seed.segment_with_hosts(url, 'seg', [HOSTNAME])
-    server = api_server.APIServer(config, masakari_api_port,
-                                  tmp_path / 'api.log').start()
-    yield server
-    server.stop()
-
 
 def test_crash_reaches_the_real_masakari_api(libvirtd, keystone, real_api,
                                              guests, tmp_path):

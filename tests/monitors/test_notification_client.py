@@ -9,7 +9,6 @@ from masakarimonitors.ha import masakari
 from tests.monitors import stub_api
 from tests.support import api_server
 from tests.support import keystone as ks
-from tests.support import seed
 
 LOGGER = 'masakarimonitors.ha.masakari'
 WHEN = datetime.datetime(2026, 11, 25, 3, 33, 41, 101079)
@@ -24,23 +23,6 @@ def _event(hostname: str, name: str = 'nova-compute') -> dict:
     return events.build_event('PROCESS', hostname,
                               {'event': 'STOPPED', 'process_name': name},
                               generated_time=WHEN)
-
-
-@pytest.fixture
-def real_api(keystone, masakari_api_port, tmp_path):
-    """masakari-api with the keystone pipeline and one host, compute-1."""
-    url = f'sqlite:///{tmp_path}/masakari.sqlite'
-    authtoken = ''.join(f'{key} = {value}\n' for key, value
-                        in keystone.authtoken_options().items())
-    config = api_server.write_config(
-        tmp_path / 'masakari.conf', url, masakari_api_port,
-        extra='[keystone_authtoken]\n' + authtoken, auth_strategy='keystone')
-    api_server.db_sync(config)
-    seed.segment_with_hosts(url, 'seg', ['compute-1'])
-    server = api_server.APIServer(config, masakari_api_port,
-                                  tmp_path / 'api.log').start()
-    yield server
-    server.stop()
 
 
 def test_real_api_accepts_refuses_duplicate_and_unknown_host(
