@@ -12,6 +12,7 @@ path_opts = [
                sample_default='<Path>',
                help='Directory where the masakari python module is installed.'),
     cfg.StrOpt('bindir', default=os.path.join(sys.prefix, 'local', 'bin'),
+               sample_default='$PYTHON_PREFIX/local/bin',
                help='Directory where masakari binaries are installed.'),
     cfg.StrOpt('state_path', default='$pybasedir',
                help="Top-level directory for maintaining masakari's state."),
