@@ -13,6 +13,9 @@ APP_NAME = 'masakari_api'
 
 def pipeline_factory_v1(loader, global_conf, **local_conf):
     """The v1 pipeline named by [DEFAULT] auth_strategy."""
+    if CONF.auth_strategy not in local_conf:
+        raise ValueError(f'api-paste.ini has no {CONF.auth_strategy} pipeline '
+                         f'for [DEFAULT] auth_strategy = {CONF.auth_strategy}')
     pipeline = local_conf[CONF.auth_strategy].split()
     filters = [loader.get_filter(name) for name in pipeline[:-1]]
     app = loader.get_app(pipeline[-1])

@@ -7,6 +7,7 @@ from oslo_config import cfg
 
 from masakari import context
 from masakari import policy
+from masakari.api import app
 
 CONF = cfg.CONF
 ENV_KEY = 'masakari.context'
@@ -58,3 +59,10 @@ class NoAuth2(_ContextMiddleware):
         ctx.is_admin = True
         request.environ[ENV_KEY] = ctx
         return request.get_response(self.application)
+
+
+# Upstream's names of the factories, kept so that an api-paste.ini written
+# for upstream Masakari (as deployment tools render it) loads unchanged.
+pipeline_factory_v1 = app.pipeline_factory_v1
+MasakariKeystoneContext = KeystoneContext
+NoAuthMiddleware = NoAuth2
