@@ -1,11 +1,15 @@
-"""Running an operator's command (spec §1.3): no shell, split on spaces."""
+"""Running an operator's command (spec §1.3): no shell, split on spaces.
+
+Commands to run as root go through the monitor's oslo.privsep daemon when
+the monitor is not root itself (see masakarimonitors.privsep).
+"""
 import os
 import subprocess
 
 from oslo_concurrency import processutils
 
-# Without privsep: as root run directly, otherwise through sudo.
-ROOT_HELPER = ['sudo', '-n']
+from masakarimonitors import privsep
+from masakarimonitors.conf import CONF
 
 
 def execute(command: str, run_as_root: bool = False) -> tuple[str, str]:
@@ -16,13 +20,34 @@ def execute(command: str, run_as_root: bool = False) -> tuple[str, str]:
     """
     argv = command.split()
     if run_as_root and os.geteuid() != 0:
-        argv = ROOT_HELPER + argv
+        privsep.use_config_files_of(CONF)
+        result, error = _run_as_root(argv)
+        if error is not None:
+            raise OSError(*error)
+        returncode, stdout, stderr = result
+    else:
+        returncode, stdout, stderr = _run(argv)
+    if returncode != 0:
+        raise processutils.ProcessExecutionError(
+            stdout=stdout, stderr=stderr, exit_code=returncode,
+            cmd=' '.join(argv))
+    return stdout, stderr
+
+
+def _run(argv: list[str]) -> tuple[int, str, str]:
     # subprocess rather than processutils.execute: its preexec_fn runs the
     # at-fork hooks of whatever is imported (eventlet warns from them).
     result = subprocess.run(argv, stdin=subprocess.DEVNULL,
                             capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise processutils.ProcessExecutionError(
-            stdout=result.stdout, stderr=result.stderr,
-            exit_code=result.returncode, cmd=' '.join(argv))
-    return result.stdout, result.stderr
+    return result.returncode, result.stdout, result.stderr
+
+
+@privsep.monitors_priv.entrypoint
+def _run_as_root(argv: list[str]) -> tuple[tuple | None, tuple | None]:
+    """``_run`` in the privsep daemon: (its result, None), or (None, the
+    errno, text and file name of the OSError it raised). oslo.privsep would
+    re-raise the OSError from its args alone, losing the file name."""
+    try:
+        return _run(argv), None
+    except OSError as error:
+        return None, (error.errno, error.strerror, error.filename)

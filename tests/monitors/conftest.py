@@ -1,6 +1,7 @@
 """Fixtures of the monitors' tests: a parsed masakarimonitors config."""
 import logging
 import pathlib
+import sys
 
 import pytest
 
@@ -75,3 +76,22 @@ def real_api(keystone, masakari_api_port, tmp_path):
                                   tmp_path / 'api.log').start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def privsep_helper(tmp_path, monkeypatch):
+    """Makes this (root) test process look unprivileged to
+    masakarimonitors.command, with [masakarimonitors_privileged]
+    helper_command set to a wrapper of the real privsep-helper that records
+    its arguments in ``<tmp_path>/privsep-helper.calls``; returns those
+    settings. The daemon started meanwhile is stopped afterwards."""
+    from masakarimonitors import command
+    from masakarimonitors import privsep
+    calls = tmp_path / 'privsep-helper.calls'
+    wrapper = tmp_path / 'privsep-helper'
+    helper = pathlib.Path(sys.executable).parent / 'privsep-helper'
+    wrapper.write_text(f'#!/bin/sh\necho "$@" >> {calls}\nexec {helper} "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setattr(command.os, 'geteuid', lambda: 1000)
+    yield {'helper_command': str(wrapper)}
+    privsep.monitors_priv.stop()

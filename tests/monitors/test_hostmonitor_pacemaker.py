@@ -3,7 +3,6 @@ real Pacemaker 2.1.5 ``cibadmin``/``crm_mon`` reading a CIB file, with
 stubbed ``systemctl``/``crmadmin``/``tcpdump``/``ipmitool`` and its
 notifications caught by the stub Masakari (spec §7.2, §11.4, §12 #30-43).
 """
-import os
 import signal
 import threading
 import time
@@ -82,7 +81,8 @@ class RecordingExecute:
 def hostmonitor(monitors_conf, stub, cluster):
     """Builds the driver with [host] options over fast test defaults; its
     notifications go through the real client to the stub API."""
-    def configure(**host_options) -> handle_host.HandleHost:
+    def configure(privileged: dict | None = None,
+                  **host_options) -> handle_host.HandleHost:
         options = {'monitoring_interval': 0, 'monitoring_samples': 1,
                    'api_retry_max': 0, 'api_retry_interval': 0,
                    'corosync_multicast_interfaces': 'eth0',
@@ -90,7 +90,8 @@ def hostmonitor(monitors_conf, stub, cluster):
                    'ipmi_retry_interval': 0, 'stonith_wait': 0,
                    'tcpdump_timeout': 1}
         options.update(host_options)
-        monitors_conf({'host': options, 'api': stub.api_options()})
+        monitors_conf({'host': options, 'api': stub.api_options(),
+                       'masakarimonitors_privileged': privileged or {}})
         driver = handle_host.HandleHost(
             notifier=masakari.SendNotification(),
             execute=RecordingExecute())
@@ -729,22 +730,20 @@ def test_crm_mon_without_nodes_raises_in_the_driver(hostmonitor, cluster,
 
 # -- root, the manager, stop --------------------------------------------------
 
-def test_not_root_runs_through_sudo(hostmonitor, cluster, stub, monkeypatch):
-    (cluster.bin / 'sudo').write_text(
-        '#!/bin/sh\n'
-        f'echo "sudo $*" >> {cluster.state}/calls.log\n'
-        '[ "$1" = "-n" ] && shift\nexec "$@"\n')
-    (cluster.bin / 'sudo').chmod(0o755)
-    monkeypatch.setattr(os, 'geteuid', lambda: 1000)
-    driver = hostmonitor(pacemaker_node_type='cluster')
+def test_not_root_runs_root_commands_through_privsep(hostmonitor, cluster, stub,
+                                                    privsep_helper, tmp_path):
+    driver = hostmonitor(pacemaker_node_type='cluster', privileged=privsep_helper)
     _cycle(driver, cluster)
     _cycle(driver, cluster, node2='offline')
     assert len(stub.wait_for(1)) == 1
-    sudo = [line.split(maxsplit=2)[2] for line in cluster.calls('sudo')]
-    assert 'crmadmin -S ' + ME in sudo
-    assert 'cibadmin --query' in sudo
-    assert 'timeout 1 tcpdump -n -c 1 -p -i eth0 port 5405' in sudo
-    assert not any('ipmitool' in line for line in sudo)
+    # The root commands ran (the stubs saw them) through one privsep daemon;
+    # ipmitool runs as the monitor's user.
+    assert len((tmp_path / 'privsep-helper.calls').read_text().splitlines()) == 1
+    as_root = {cmd for _, cmd, root in driver._execute.runs if root}
+    assert {'crmadmin -S ' + ME, 'cibadmin --query',
+            'timeout 1 tcpdump -n -c 1 -p -i eth0 port 5405'} <= as_root
+    assert cluster.calls('crmadmin') and cluster.calls('tcpdump')
+    assert not any('ipmitool' in cmd for cmd in as_root)
     assert len(cluster.calls('ipmitool')) == 1
 
 
