@@ -5,15 +5,36 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := mariadb-server postgresql rabbitmq-server redis-server \
     libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 \
     libvirt-dev pkg-config
+# The demo needs libvirtd and QEMU for its guest, and apt-get download for
+# Pacemaker's tools (tools/pacemaker-tools.sh).
+DEMO_APT_PACKAGES := libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients \
+    qemu-system-x86 libvirt-dev pkg-config
 
-.PHONY: test unit functional lint services system-packages venv cloud-venv clean
+.PHONY: test unit functional lint services system-packages venv cloud-venv clean \
+    demo demo-stop
 
 test: venv cloud-venv services
 	$(PY) -m ruff check masakari masakarimonitors novasim tests tools
 	$(PY) -m pytest -q -rs tests
 
-unit: venv
+# Python packages only: no system packages, no services.
+unit: $(VENV)/.installed-unit
 	$(PY) -m pytest -q tests/unit
+
+$(VENV)/.installed-unit: setup.cfg pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+# The embedded default on this machine (SQLite, no broker, the Nova
+# stand-in), a walk through three failures, and everything left running.
+demo: APT_PACKAGES := $(DEMO_APT_PACKAGES)
+demo: venv
+	$(PY) tools/demo.py start
+
+demo-stop:
+	$(PY) tools/demo.py stop
 
 functional: venv cloud-venv services
 	$(PY) -m pytest -q tests/functional

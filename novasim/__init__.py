@@ -38,6 +38,8 @@ Seed documents (file, ``POST /_sim/seed``, ``Simulator.load``)::
      "aggregates": [{"name": "A", "hosts": ["h1"], "availability_zone": null}],
      "users": [{"name": "u", "password": "p", "project": "service", "roles": ["admin"],
                 "system_roles": ["admin"]}],
+     "endpoints": [{"service_type": "instance-ha", "name": "masakari",
+                    "url": "http://127.0.0.1:15868"}],
      "timings": {"evacuate": 1.0, "stop": 0.5, "start": 0.5},
      "latency": {"compute": 0.02, "identity": 0.0},
      "faults": [{"path": "/servers/detail", "status": 500, "times": 1}]}

@@ -57,6 +57,8 @@ class Simulator:
         """Add what a seed document describes (see ``novasim`` for its format)."""
         for user in seed.get('users', ()):
             self.identity.add_user(**user)
+        for endpoint in seed.get('endpoints', ()):
+            self.identity.add_endpoint(**endpoint)
         self.cloud.load(seed)
         if 'latency' in seed:
             self.set_latency(seed['latency'])

@@ -114,10 +114,17 @@ class Identity:
         self._lock = threading.Lock()
         self.reset()
 
+    def add_endpoint(self, service_type: str, name: str, url: str) -> None:
+        """Another service in the catalog (Masakari's ``instance-ha``, say),
+        with ``url`` for its public, internal and admin endpoints."""
+        with self._lock:
+            self.endpoints[service_type] = (name, url)
+
     def reset(self) -> None:
         with self._lock:
             self.users = {u.name: dataclasses.replace(u) for u in self.DEFAULT_USERS}
             self.tokens: dict[str, Token] = {}
+            self.endpoints: dict[str, tuple[str, str]] = {}
 
     def add_user(self, name: str, password: str, project: str = 'demo',
                  roles: Iterable[str] = ('member',), system_roles: Iterable[str] = ()) -> User:
@@ -224,8 +231,10 @@ class Identity:
             return {'id': uuid.uuid5(_IDS, f'service:{name}').hex, 'type': kind,
                     'name': name, 'endpoints': endpoints}
 
+        with self._lock:
+            others = [service(kind, name, url) for kind, (name, url) in self.endpoints.items()]
         return [service('identity', 'keystone', f'{base_url}/identity'),
-                service('compute', 'nova', f'{base_url}/compute/v2.1')]
+                service('compute', 'nova', f'{base_url}/compute/v2.1')] + others
 
 
 def _in_default_domain(domain: Any) -> bool:
