@@ -208,11 +208,6 @@ def log_has(name: str, text: str) -> bool:
     return path.exists() and text in path.read_text(errors='replace')
 
 
-def log_count(name: str, text: str) -> int:
-    path = LOGS / f'{name}.log'
-    return path.read_text(errors='replace').count(text) if path.exists() else 0
-
-
 def alive(name: str, process: subprocess.Popen) -> bool:
     if process.poll() is not None:
         tail = (LOGS / f'{name}.log').read_text(errors='replace')[-2000:]
@@ -443,7 +438,8 @@ api_retry_interval = 1
                      'notification the instance monitor would send.')
             return problem
         import libvirt
-        name = f'masakari-demo-{CRASHING_SERVER}'
+        # One guest name per checkout: two demos do not touch each other's.
+        name = f'masakari-demo-{uuid.uuid5(uuid.NAMESPACE_URL, str(DEMO)).hex[:8]}'
         libvirt.registerErrorHandler(lambda *_: None, None)   # errors are raised
         conn = libvirt.open(LIBVIRT_URI)
         try:
@@ -624,7 +620,7 @@ export PYTHONWARNINGS=ignore
         """What a monitor would post, sent with the openstack CLI."""
         generated = time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime())
         self.openstack('notification', 'create', type_, hostname, generated,
-                       json.dumps(payload), show=True)
+                       json.dumps(payload))
 
     def vm_crash(self) -> None:
         server_id = self.server_ids[CRASHING_SERVER]
@@ -719,7 +715,8 @@ export PYTHONWARNINGS=ignore
 
     # -- helpers -----------------------------------------------------------------
 
-    def openstack(self, *args: str, show: bool = True) -> str:
+    def openstack(self, *args: str) -> None:
+        """Runs the openstack CLI with .demo/openrc's settings, printing what it shows."""
         command = ['openstack', *args]
         self.say('$ ' + shlex.join(command))
         env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
@@ -728,9 +725,7 @@ export PYTHONWARNINGS=ignore
                                 text=True, timeout=60, cwd=DEMO)
         if result.returncode != 0:
             raise StepFailed(f'openstack {" ".join(args)} failed: {result.stderr.strip()}')
-        if show:
-            print(result.stdout, end='', flush=True)
-        return result.stdout
+        print(result.stdout, end='', flush=True)
 
     def _openrc_env(self) -> dict[str, str]:
         env = {}
