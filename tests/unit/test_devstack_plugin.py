@@ -24,6 +24,8 @@ STACK = ('stack:install', 'stack:post-config', 'stack:extra')
 MONITORS = ('processmonitor', 'instancemonitor',
             'introspectiveinstancemonitor', 'hostmonitor')
 USER = pwd.getpwuid(os.getuid()).pw_name
+GENERATOR_CONFS = ('masakari/masakari-config-generator.conf',
+                   'masakarimonitors/masakarimonitors-config-generator.conf')
 DB_URL = 'mysql+pymysql://root:db-secret@127.0.0.1/masakari?charset=utf8'
 
 
@@ -78,13 +80,10 @@ def test_install_phase(stacked):
 
 
 def test_post_config_phase(stacked):
-    monitors_generator = ('$ROOT/opt/stack/masakari/etc/masakarimonitors/'
-                          'masakarimonitors-config-generator.conf')
+    etc = '$ROOT/opt/stack/masakari/etc'
     assert stacked.calls('stack post-config') == [
         f'sudo install -d -o {USER} $ROOT/etc/masakari',
-        'oslo-config-generator '
-        '--namespace keystonemiddleware.auth_token '
-        '--namespace masakari.conf --namespace oslo.db '
+        f'oslo-config-generator --config-file {etc}/{GENERATOR_CONFS[0]} '
         '--output-file $ROOT/etc/masakari/masakari.conf',
         'setup_logging $ROOT/etc/masakari/masakari.conf',
         'iniset_rpc_backend masakari $ROOT/etc/masakari/masakari.conf',
@@ -98,26 +97,25 @@ def test_post_config_phase(stacked):
         'get_or_create_endpoint instance-ha RegionOne '
         'http://10.0.0.10/instance-ha/v1/$(tenant_id)s',
         f'sudo install -d -o {USER} $ROOT/etc/masakarimonitors',
-        f'oslo-config-generator --config-file {monitors_generator} '
+        f'oslo-config-generator --config-file {etc}/{GENERATOR_CONFS[1]} '
         '--output-file $ROOT/etc/masakarimonitors/masakarimonitors.conf',
         'setup_logging $ROOT/etc/masakarimonitors/masakarimonitors.conf',
     ]
 
 
-def test_generated_configuration_holds_masakari_options():
-    """Each generator namespace the plugin names is one installed here, so
-    the generated files hold masakari's and the monitors' options."""
-    plugin = (REPO / 'devstack/plugin.sh').read_text()
-    monitors = (REPO / 'etc/masakarimonitors/'
-                'masakarimonitors-config-generator.conf').read_text()
+@pytest.mark.parametrize('generator_conf, own_namespace',
+                         list(zip(GENERATOR_CONFS,
+                                  ['masakari.conf', 'masakarimonitors.conf'])))
+def test_generated_configuration_holds_our_options(generator_conf,
+                                                   own_namespace):
+    """The generator configurations the plugin uses name our own namespace
+    and only namespaces installed here."""
+    text = (REPO / 'etc' / generator_conf).read_text()
+    named = re.findall(r'^namespace = (\S+)$', text, re.M)
     installed = {ep.name for ep in
                  metadata.entry_points(group='oslo.config.opts')}
-    named = re.findall(r'--namespace (\S+)', plugin)
-    assert named == ['keystonemiddleware.auth_token', 'masakari.conf',
-                     'oslo.db']
-    named_for_monitors = re.findall(r'^namespace = (\S+)$', monitors, re.M)
-    assert 'masakarimonitors.conf' in named_for_monitors
-    assert set(named + named_for_monitors) <= installed
+    assert own_namespace in named
+    assert set(named) <= installed
 
 
 def test_masakari_conf(stacked):
