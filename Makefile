@@ -42,6 +42,17 @@ functional: venv cloud-venv services
 lint: venv
 	$(PY) -m ruff check masakari masakarimonitors novasim tests tools
 
+.PHONY: docs samples
+
+# The documentation in doc/build/html; the tests build it too, with
+# warnings as errors.
+docs: $(VENV)/.installed-unit
+	$(PY) -m sphinx -q -W -b html doc/source doc/build/html
+
+# Rewrite the files under etc/ that are generated from the code.
+samples: $(VENV)/.installed-unit
+	$(PY) tools/generate_samples.py
+
 services: system-packages
 	bash tools/start-services.sh
 
