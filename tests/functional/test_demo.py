@@ -120,7 +120,7 @@ def test_make_demo_in_a_fresh_clone(clone):
     assert {v['source_host'] for v in vmoves} == {'compute-2'}
     servers = cloud.servers()
     for vmove in vmoves:
-        server = servers[vmove['server_id']]
+        server = servers[vmove['instance_uuid']]
         assert server['status'] == 'ACTIVE'
         assert server['OS-EXT-SRV-ATTR:host'] == vmove['dest_host'] != 'compute-2'
     assert not [s for s in servers.values() if s['OS-EXT-SRV-ATTR:host'] == 'compute-2']
