@@ -64,10 +64,12 @@ function configure_masakari {
     sudo install -d -o "$STACK_USER" "$MASAKARI_CONF_DIR"
     cp "$MASAKARI_LOCAL_API_PASTE_INI" "$MASAKARI_API_PASTE_INI"
 
-    # Every option of masakari and of the libraries it uses, commented out;
-    # the values this deployment needs are set below.
+    # Every option of masakari, keystonemiddleware and oslo.db, commented
+    # out; the values this deployment needs are set below.
     "$MASAKARI_BIN_DIR/oslo-config-generator" \
-        --config-file "$MASAKARI_GENERATOR_CONF" \
+        --namespace masakari.conf \
+        --namespace keystonemiddleware.auth_token \
+        --namespace oslo.db \
         --output-file "$MASAKARI_CONF"
 
     iniset "$MASAKARI_CONF" DEFAULT debug "$ENABLE_DEBUG_LOG_LEVEL"

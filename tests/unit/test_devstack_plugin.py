@@ -24,8 +24,6 @@ STACK = ('stack:install', 'stack:post-config', 'stack:extra')
 MONITORS = ('processmonitor', 'instancemonitor',
             'introspectiveinstancemonitor', 'hostmonitor')
 USER = pwd.getpwuid(os.getuid()).pw_name
-GENERATOR_CONFS = ('masakari/masakari-config-generator.conf',
-                   'masakarimonitors/masakarimonitors-config-generator.conf')
 DB_URL = 'mysql+pymysql://root:db-secret@127.0.0.1/masakari?charset=utf8'
 
 
@@ -83,7 +81,8 @@ def test_post_config_phase(stacked):
     etc = '$ROOT/opt/stack/masakari/etc'
     assert stacked.calls('stack post-config') == [
         f'sudo install -d -o {USER} $ROOT/etc/masakari',
-        f'oslo-config-generator --config-file {etc}/{GENERATOR_CONFS[0]} '
+        'oslo-config-generator --namespace masakari.conf '
+        '--namespace keystonemiddleware.auth_token --namespace oslo.db '
         '--output-file $ROOT/etc/masakari/masakari.conf',
         'setup_logging $ROOT/etc/masakari/masakari.conf',
         'iniset_rpc_backend masakari $ROOT/etc/masakari/masakari.conf',
@@ -97,25 +96,27 @@ def test_post_config_phase(stacked):
         'get_or_create_endpoint instance-ha RegionOne '
         'http://10.0.0.10/instance-ha/v1/$(tenant_id)s',
         f'sudo install -d -o {USER} $ROOT/etc/masakarimonitors',
-        f'oslo-config-generator --config-file {etc}/{GENERATOR_CONFS[1]} '
+        'oslo-config-generator --config-file '
+        f'{etc}/masakarimonitors/masakarimonitors-config-generator.conf '
         '--output-file $ROOT/etc/masakarimonitors/masakarimonitors.conf',
         'setup_logging $ROOT/etc/masakarimonitors/masakarimonitors.conf',
     ]
 
 
-@pytest.mark.parametrize('generator_conf, own_namespace',
-                         list(zip(GENERATOR_CONFS,
-                                  ['masakari.conf', 'masakarimonitors.conf'])))
-def test_generated_configuration_holds_our_options(generator_conf,
-                                                   own_namespace):
-    """The generator configurations the plugin uses name our own namespace
-    and only namespaces installed here."""
-    text = (REPO / 'etc' / generator_conf).read_text()
-    named = re.findall(r'^namespace = (\S+)$', text, re.M)
+def test_generated_configuration_holds_our_options():
+    """The generator namespaces the plugin names, for masakari.conf and (in
+    the monitors' generator configuration) for masakarimonitors.conf, start
+    with our own and are all installed here."""
+    plugin = (REPO / 'devstack/plugin.sh').read_text()
+    monitors = (REPO / 'etc/masakarimonitors/'
+                'masakarimonitors-config-generator.conf').read_text()
+    named = re.findall(r'--namespace (\S+)', plugin)
+    named_for_monitors = re.findall(r'^namespace = (\S+)$', monitors, re.M)
+    assert named[0] == 'masakari.conf'
+    assert named_for_monitors[0] == 'masakarimonitors.conf'
     installed = {ep.name for ep in
                  metadata.entry_points(group='oslo.config.opts')}
-    assert own_namespace in named
-    assert set(named) <= installed
+    assert set(named + named_for_monitors) <= installed
 
 
 def test_masakari_conf(stacked):
