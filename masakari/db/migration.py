@@ -1,5 +1,10 @@
 """Schema upgrades: ``masakari-manage db sync`` and ``db version``.
 
+The alembic chain is upstream's, so that the version table only ever holds a
+revision upstream's own ``db sync`` can locate: an operator can go back to
+upstream masakari on the same database. The indexes we add to upstream's
+schema are created after the upgrade, when missing.
+
 Databases created by releases that used sqlalchemy-migrate carry a
 ``migrate_version`` table; they are stamped with the alembic revision that
 matches their legacy version before alembic upgrades them.
@@ -17,6 +22,7 @@ from oslo_log import log as logging
 from taskflow.persistence import backends as taskflow_backends
 
 from masakari import exception
+from masakari.db import models
 
 LOG = logging.getLogger(__name__)
 
@@ -26,6 +32,11 @@ MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), 'migrations')
 # Alembic revisions equivalent to the last two legacy versions.
 _LEGACY_007 = '8f848eb45d03'
 _LEGACY_008 = '8bdf5929c5a6'
+
+# Earlier releases of ours had one revision after upstream's head, adding the
+# notifications indexes; such a database is upstream's head plus indexes.
+_EARLIER_OWN_REVISION = 'b6e3f2a1c9d4'
+_UPSTREAM_HEAD = '13adff5efb9a'
 
 
 class TaskflowNotConfigured(Exception):
@@ -107,6 +118,24 @@ def _legacy_revision(connection: sa.Connection) -> str | None:
     return _LEGACY_007 if version == 7 else _LEGACY_008
 
 
+def _restamp_earlier_own_revision(connection: sa.Connection) -> None:
+    if _current_revision(connection) != _EARLIER_OWN_REVISION:
+        return
+    LOG.info('Stamping revision %s of an earlier release as %s, the same '
+             'schema; its indexes are kept', _EARLIER_OWN_REVISION,
+             _UPSTREAM_HEAD)
+    connection.execute(sa.text(f'UPDATE {VERSION_TABLE} SET version_num = :head'),
+                       {'head': _UPSTREAM_HEAD})
+
+
+def _create_missing_indexes(connection: sa.Connection) -> None:
+    inspector = sa.inspect(connection)
+    for index in models.NOTIFICATION_INDEXES:
+        if not inspector.has_index(index.table.name, index.name):
+            LOG.info('Creating index %s', index.name)
+            index.create(connection)
+
+
 def _upgrade_taskflow(conf: cfg.ConfigOpts) -> None:
     if not conf.taskflow.connection:
         raise TaskflowNotConfigured()
@@ -117,8 +146,8 @@ def _upgrade_taskflow(conf: cfg.ConfigOpts) -> None:
 
 
 def db_sync(version: str | None = None, conf: cfg.ConfigOpts = cfg.CONF) -> None:
-    """Upgrade the masakari tables to ``version`` (default: head), then the
-    taskflow persistence tables.
+    """Upgrade the masakari tables to ``version`` (default: head), create
+    our indexes where missing, then upgrade the taskflow persistence tables.
 
     Raises InvalidInput for a sqlalchemy-migrate version number or a legacy
     database that cannot be adopted, and TaskflowNotConfigured (after the
@@ -132,12 +161,14 @@ def db_sync(version: str | None = None, conf: cfg.ConfigOpts = cfg.CONF) -> None
     try:
         with engine.begin() as connection:
             config = _alembic_config(connection)
+            _restamp_earlier_own_revision(connection)
             legacy_revision = _legacy_revision(connection)
             if legacy_revision is not None:
                 LOG.info('Adopting the sqlalchemy-migrate managed database at '
                          'revision %s', legacy_revision)
                 command.stamp(config, legacy_revision)
             command.upgrade(config, version or 'head')
+            _create_missing_indexes(connection)
     except alembic_util.CommandError as error:
         # An unknown revision, or one older than the database's.
         raise exception.InvalidInput(reason=str(error)) from error

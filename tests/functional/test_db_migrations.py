@@ -1,8 +1,7 @@
 """Alembic chain and db sync against fresh SQLite, MariaDB and PostgreSQL
-databases: the migrated schema is the models' schema, sync is idempotent,
-and a database created by upstream masakari is adopted with its data."""
-import datetime
-
+databases: the migrated schema is the models' schema and sync is
+idempotent. Databases created by upstream masakari's own db sync are in
+test_db_upstream.py."""
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -15,7 +14,7 @@ from masakari.conf import taskflow as taskflow_conf
 from masakari.db import migration
 from masakari.db import models
 
-HEAD = 'b6e3f2a1c9d4'
+HEAD = '13adff5efb9a'
 MASAKARI_TABLES = {'failover_segments', 'hosts', 'notifications', 'vmoves',
                    'masakari_alembic_version'}
 TASKFLOW_TABLES = {'logbooks', 'flowdetails', 'atomdetails'}
@@ -97,6 +96,34 @@ def test_sync_is_idempotent(conf, engine):
     with engine.connect() as connection:
         assert connection.execute(sa.text(
             'SELECT count(*) FROM masakari_alembic_version')).scalar() == 1
+
+
+def test_revision_of_an_earlier_release_is_stamped_as_upstream_head(conf, engine):
+    # Earlier releases ended the chain with b6e3f2a1c9d4, which added the two
+    # notifications indexes after upstream's head.
+    migration.db_sync(conf=conf)
+    with engine.begin() as connection:
+        connection.execute(sa.text(
+            "UPDATE masakari_alembic_version SET version_num = 'b6e3f2a1c9d4'"))
+    before = schema_snapshot(engine)
+
+    migration.db_sync(conf=conf)
+
+    assert migration.db_version(conf) == HEAD
+    assert schema_snapshot(engine) == before
+
+
+def test_missing_indexes_are_created_again(conf, engine):
+    migration.db_sync(conf=conf)
+    with engine.begin() as connection:
+        connection.execute(sa.text('DROP INDEX notifications_source_host_idx'
+                                   + (' ON notifications'
+                                      if engine.dialect.name == 'mysql' else '')))
+    assert schema_differences(engine) != []
+
+    migration.db_sync(conf=conf)
+
+    assert schema_differences(engine) == []
 
 
 def test_sync_to_a_revision_then_to_head(conf, engine):
@@ -210,120 +237,3 @@ def test_segment_names_are_reusable_after_soft_delete(conf, engine):
     with pytest.raises(sa.exc.IntegrityError):
         with engine.begin() as connection:
             add_segment(connection, 'segment-3')
-
-
-# The head schema of upstream masakari (revision 13adff5efb9a) as its alembic
-# chain renders it on each database, written out independently of our
-# migrations so that adoption is checked against the real thing.
-_UPSTREAM_TYPES = {
-    'sqlite': {'id': 'INTEGER NOT NULL', 'datetime': 'DATETIME', 'bool': 'BOOLEAN',
-               'recovery_methods': 'VARCHAR(13)', 'notification_status': 'VARCHAR(8)'},
-    'mysql': {'id': 'INTEGER NOT NULL AUTO_INCREMENT', 'datetime': 'DATETIME',
-              'bool': 'BOOL',
-              'recovery_methods': "ENUM('auto','reserved_host','auto_priority',"
-                                  "'rh_priority')",
-              'notification_status': "ENUM('new','running','error','failed',"
-                                     "'ignored','finished')"},
-    'postgresql': {'id': 'SERIAL NOT NULL', 'datetime': 'TIMESTAMP WITHOUT TIME ZONE',
-                   'bool': 'BOOLEAN', 'recovery_methods': 'recovery_methods',
-                   'notification_status': 'notification_status'},
-}
-
-_UPSTREAM_POSTGRESQL_TYPES = [
-    "CREATE TYPE recovery_methods AS ENUM "
-    "('auto', 'reserved_host', 'auto_priority', 'rh_priority')",
-    "CREATE TYPE notification_status AS ENUM "
-    "('new', 'running', 'error', 'failed', 'ignored', 'finished')",
-]
-
-_SOFT_DELETE = """
-    created_at {datetime}, updated_at {datetime}, deleted_at {datetime},
-    deleted INTEGER, id {id},"""
-
-_UPSTREAM_DDL = [
-    "CREATE TABLE failover_segments (" + _SOFT_DELETE + """
-    uuid VARCHAR(36) NOT NULL, name VARCHAR(255) NOT NULL,
-    service_type VARCHAR(255) NOT NULL, description TEXT,
-    recovery_method {recovery_methods} NOT NULL, enabled {bool},
-    PRIMARY KEY (id),
-    CONSTRAINT uniq_segment0name0deleted UNIQUE (name, deleted),
-    CONSTRAINT uniq_segments0uuid UNIQUE (uuid))""",
-    "CREATE INDEX segments_service_type_idx ON failover_segments (service_type)",
-    "CREATE TABLE notifications (" + _SOFT_DELETE + """
-    notification_uuid VARCHAR(36) NOT NULL, generated_time {datetime} NOT NULL,
-    source_host_uuid VARCHAR(36) NOT NULL, type VARCHAR(36) NOT NULL,
-    payload TEXT, status {notification_status} NOT NULL,
-    failover_segment_uuid VARCHAR(36), message TEXT,
-    PRIMARY KEY (id),
-    CONSTRAINT uniq_notification0uuid UNIQUE (notification_uuid))""",
-    "CREATE TABLE hosts (" + _SOFT_DELETE + """
-    uuid VARCHAR(36) NOT NULL, name VARCHAR(255) NOT NULL, reserved {bool},
-    type VARCHAR(255) NOT NULL, control_attributes TEXT NOT NULL,
-    failover_segment_id VARCHAR(36) NOT NULL, on_maintenance {bool},
-    PRIMARY KEY (id),
-    CONSTRAINT uniq_host0name0deleted UNIQUE (name, deleted),
-    CONSTRAINT uniq_host0uuid UNIQUE (uuid),
-    FOREIGN KEY(failover_segment_id) REFERENCES failover_segments (uuid))""",
-    "CREATE INDEX hosts_type_idx ON hosts (type)",
-    "CREATE TABLE vmoves (" + _SOFT_DELETE + """
-    uuid VARCHAR(36) NOT NULL, notification_uuid VARCHAR(36) NOT NULL,
-    instance_uuid VARCHAR(36) NOT NULL, instance_name VARCHAR(255) NOT NULL,
-    source_host VARCHAR(255), dest_host VARCHAR(255),
-    start_time {datetime}, end_time {datetime}, type VARCHAR(36),
-    status VARCHAR(255), message TEXT,
-    PRIMARY KEY (id),
-    CONSTRAINT uniq_vmove0uuid UNIQUE (uuid))""",
-    """CREATE TABLE masakari_alembic_version (
-    version_num VARCHAR(32) NOT NULL,
-    CONSTRAINT masakari_alembic_version_pkc PRIMARY KEY (version_num))""",
-    "INSERT INTO masakari_alembic_version (version_num) VALUES ('13adff5efb9a')",
-]
-
-
-def create_upstream_schema(engine: sa.Engine) -> None:
-    dialect = engine.dialect.name
-    statements = list(_UPSTREAM_POSTGRESQL_TYPES) if dialect == 'postgresql' else []
-    statements += [s.format(**_UPSTREAM_TYPES[dialect]) for s in _UPSTREAM_DDL]
-    with engine.begin() as connection:
-        for statement in statements:
-            connection.exec_driver_sql(statement)
-
-
-def test_database_created_by_upstream_is_adopted(conf, engine):
-    create_upstream_schema(engine)
-    generated = datetime.datetime(2025, 6, 1, 12, 30, 5)
-    rows = {
-        'failover_segments': dict(
-            id=1, uuid='segment-1', name='seg1', service_type='COMPUTE',
-            description='line 1\nline 2', recovery_method='rh_priority',
-            enabled=False, deleted=0, created_at=generated),
-        'hosts': dict(
-            id=1, uuid='host-1', name='compute-1', reserved=True, type='COMPUTE',
-            control_attributes='SSH', failover_segment_id='segment-1',
-            on_maintenance=False, deleted=0, created_at=generated),
-        'notifications': dict(
-            id=1, notification_uuid='notification-1', generated_time=generated,
-            source_host_uuid='host-1', type='COMPUTE_HOST',
-            payload='{"event": "STOPPED"}', status='finished',
-            failover_segment_uuid='segment-1', message=None, deleted=0,
-            created_at=generated, updated_at=generated),
-        'vmoves': dict(
-            id=1, uuid='vmove-1', notification_uuid='notification-1',
-            instance_uuid='instance-1', instance_name='vm1', source_host='compute-1',
-            dest_host='compute-2', start_time=generated, end_time=generated,
-            type='evacuation', status='succeeded', message='done', deleted=0,
-            created_at=generated),
-    }
-    with engine.begin() as connection:
-        for table, row in rows.items():
-            connection.execute(models.Base.metadata.tables[table].insert().values(**row))
-
-    migration.db_sync(conf=conf)
-
-    assert migration.db_version(conf) == HEAD
-    assert schema_differences(engine) == []
-    with engine.connect() as connection:
-        for table, row in rows.items():
-            stored = connection.execute(
-                sa.select(models.Base.metadata.tables[table])).mappings().one()
-            assert {k: stored[k] for k in row} == row

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from masakari.db import models
 
 MANAGE = os.path.join(os.path.dirname(sys.executable), 'masakari-manage')
-HEAD = 'b6e3f2a1c9d4'
+HEAD = '13adff5efb9a'
 MASAKARI_TABLES = {'failover_segments', 'hosts', 'notifications', 'vmoves',
                    'masakari_alembic_version'}
 TASKFLOW_TABLES = {'logbooks', 'flowdetails', 'atomdetails'}
@@ -95,6 +95,7 @@ def test_second_sync_changes_nothing(manage, engine):
 
     assert result.returncode == 0, result.stderr
     assert 'Running upgrade' not in result.stdout
+    assert 'Creating index' not in result.stdout
     assert schema_snapshot(engine) == before
     assert alembic_revision(engine) == [HEAD]
 

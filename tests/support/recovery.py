@@ -200,14 +200,16 @@ def events() -> Iterator[list[tuple]]:
 @contextlib.contextmanager
 def bench(tmp_path, recovery_method: str = 'auto', hosts: tuple[str, ...] = ('h1', 'h2'),
           reserved: tuple[str, ...] = (), failed: tuple[str, ...] = ('h1',),
-          config: dict[str, Any] | None = None) -> Iterator[Bench]:
+          config: dict[str, Any] | None = None,
+          database_url: str | None = None) -> Iterator[Bench]:
     """A bench whose segment holds ``hosts`` and then the ``reserved`` hosts
     (the first named created last, so tried first), each also a Nova
     compute host (disabled for reserved ones); the ``failed`` hosts are down
     in Nova. ``config`` maps
-    ``name`` or ``group.name`` to option overrides."""
+    ``name`` or ``group.name`` to option overrides. The database is a new
+    SQLite file unless ``database_url`` names another, empty one."""
     defaults.set_lib_defaults(CONF)
-    url = f'sqlite:///{tmp_path}/masakari.sqlite'
+    url = database_url or f'sqlite:///{tmp_path}/masakari.sqlite'
     clock = novasim.FakeClock()
     sim = novasim.Simulator(clock=clock)
     for name in hosts + reserved:
