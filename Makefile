@@ -4,11 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES := mariadb-server postgresql rabbitmq-server redis-server \
     libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 \
-    libvirt-dev pkg-config
+    libvirt-dev pkg-config libsystemd-dev systemd
 # The demo needs libvirtd and QEMU for its guest, and apt-get download for
 # Pacemaker's tools (tools/pacemaker-tools.sh).
 DEMO_APT_PACKAGES := libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients \
-    qemu-system-x86 libvirt-dev pkg-config
+    qemu-system-x86 libvirt-dev pkg-config libsystemd-dev
 
 .PHONY: test unit functional lint services system-packages venv cloud-venv clean \
     demo demo-stop
@@ -63,7 +63,8 @@ system-packages:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq --no-install-recommends $$missing; fi
 
-# libvirt-python builds against libvirt-dev.
+# libvirt-python builds against libvirt-dev, systemd-python (the journal
+# extra) against libsystemd-dev; the journald tests run systemd-journald.
 venv: system-packages $(VENV)/.installed
 
 # Keystone (for the auth tests), Placement, Glance and Nova (for the
@@ -74,7 +75,7 @@ cloud-venv:
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,monitors]'
+	$(PY) -m pip install -q -e '.[test,monitors,journal]'
 	touch $@
 
 clean:

@@ -2,6 +2,7 @@
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from masakari import console_logging
 from masakari import rpc
 from masakari.conf import defaults
 from masakari.db import api as db
@@ -16,5 +17,5 @@ def prepare(argv: list[str], default_config_files=None) -> None:
     rpc.set_defaults()
     CONF(argv, project='masakari',
          default_config_files=default_config_files)
-    logging.setup(CONF, 'masakari')
+    console_logging.setup(CONF, 'masakari')
     db.configure(CONF)

@@ -17,6 +17,7 @@ import threading
 from oslo_log import log as logging
 from oslo_utils import importutils
 
+from masakari import console_logging
 from masakarimonitors import monkey_patch
 from masakarimonitors.conf import CONF
 
@@ -29,7 +30,7 @@ def parse_args(argv: list[str], prog: str | None = None) -> None:
     ~/.masakarimonitors/, ~/, /etc/masakarimonitors/, /etc/."""
     logging.register_options(CONF)
     CONF(argv, project=PROJECT, prog=prog)
-    logging.setup(CONF, PROJECT)
+    console_logging.setup(CONF, PROJECT)
 
 
 class Service:
@@ -55,6 +56,7 @@ class Service:
             os._exit(1)
         try:
             self.manager.init_host()
+            console_logging.started()
             self.manager.main()
         except Exception:
             LOG.exception('Error starting thread.')

@@ -10,6 +10,7 @@ import threading
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from masakari import console_logging
 from masakari import exception
 from masakari import rpc
 from masakari import service
@@ -37,6 +38,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGHUP, lambda *_: CONF.mutate_config_files())
     engine.start()
+    console_logging.started()
     while not stop.wait(3600):
         pass
     LOG.info('masakari-engine stopping')

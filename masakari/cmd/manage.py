@@ -15,6 +15,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from masakari import conf as masakari_conf
+from masakari import console_logging
 from masakari import exception
 from masakari.conf import defaults
 from masakari.db import migration
@@ -129,5 +130,5 @@ def main() -> int:
         print('Failed to read configuration file(s): '
               + ', '.join(error.config_files), file=sys.stderr)
         return 2
-    logging.setup(CONF, 'masakari')
+    console_logging.setup(CONF, 'masakari')
     return CONF.category.action_fn()
