@@ -23,6 +23,7 @@ from wsgiref import simple_server
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from masakari import console_logging
 from masakari import exception
 from masakari import rpc
 from masakari import service
@@ -90,6 +91,7 @@ def main() -> int:
     signal.signal(signal.SIGHUP, lambda *_: CONF.mutate_config_files())
     LOG.info('masakari-all-in-one: API listening on %s:%s, engine on topic %s',
              CONF.masakari_api_listen, httpd.server_port, CONF.masakari_topic)
+    console_logging.started()
     httpd.serve_forever(poll_interval=0.5)
     httpd.server_close()
     LOG.info('masakari-all-in-one stopping')
