@@ -113,6 +113,21 @@ def test_revision_of_an_earlier_release_is_stamped_as_upstream_head(conf, engine
     assert schema_snapshot(engine) == before
 
 
+def test_revision_of_a_later_upstream_release_is_refused(conf, engine):
+    # A schema we do not know: nothing is changed.
+    migration.db_sync(conf=conf)
+    with engine.begin() as connection:
+        connection.execute(sa.text(
+            "UPDATE masakari_alembic_version SET version_num = 'a1b2c3d4e5f6'"))
+    before = schema_snapshot(engine)
+
+    with pytest.raises(exception.InvalidInput,
+                       match="Can't locate revision identified by 'a1b2c3d4e5f6'"):
+        migration.db_sync(conf=conf)
+
+    assert schema_snapshot(engine) == before
+
+
 def test_missing_indexes_are_created_again(conf, engine):
     migration.db_sync(conf=conf)
     with engine.begin() as connection:

@@ -34,6 +34,7 @@ from masakari.engine.manager import MasakariManager
 from tests.functional.test_db_migrations import HEAD
 from tests.functional.test_db_migrations import make_conf
 from tests.functional.test_db_migrations import schema_differences
+from tests.functional.test_db_migrations import schema_snapshot
 from tests.support import api_server
 from tests.support import rabbit
 from tests.support import recovery
@@ -238,52 +239,77 @@ def workflow_details(url: str, notification_uuids) -> dict[str, list]:
             for n in notification_uuids}
 
 
+def change_segments(url: str) -> None:
+    """What an operator does on upstream meanwhile: a new segment, and a
+    new description for one of ours."""
+    session = requests.Session()
+    created = session.post(f'{url}/v1/segments', headers=V13, timeout=60, json={'segment': {
+        'name': 'made upstream', 'service_type': 'COMPUTE', 'recovery_method': 'auto'}})
+    assert created.status_code == 201, created.text
+    segment = next(s for s in session.get(f'{url}/v1/segments', headers=V13, timeout=60)
+                   .json()['segments'] if s['name'] == 'rack 2')
+    updated = session.put(f'{url}/v1/segments/{segment["uuid"]}', headers=V13, timeout=60,
+                          json={'segment': {'description': 'changed upstream'}})
+    assert updated.status_code == 200, updated.text
+
+
+def run_upstream(bin_dir: pathlib.Path, deployment: Deployment, topic: str,
+                 progress: dict[str, list]) -> dict:
+    """Upstream's masakari-api and masakari-engine on the database: the
+    recovery progress they show must be what our engine recorded; then
+    change_segments, and what the API lists at the end."""
+    engine = UpstreamEngine(bin_dir, deployment.config, topic)
+    api = api_server.APIServer(None, deployment.port,
+                               deployment.config.parent / 'upstream-api.log',
+                               env=upstream_env(), command=[
+                                   str(bin_dir / 'masakari-api'),
+                                   '--config-file', str(deployment.config)])
+    try:
+        api.start(timeout=60)
+        engine.wait_ready()
+        assert workflow_details(api.url, progress) == progress
+        change_segments(api.url)
+        return api_view(api.url)
+    finally:
+        api.stop()
+        engine.stop()
+
+
 def test_upstream_runs_on_our_database_and_we_come_back(tmp_path, database_url,
                                                         upstream_bin):
     rabbit.require()
     progress = record_recoveries(tmp_path, database_url)
     topic = f'masakari-upstream-{uuid.uuid4().hex[:8]}'
     theirs = upstream_config(tmp_path, database_url, upstream_bin, topic)
+    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    schema = schema_snapshot(engine)
     stored = table_rows(database_url)
 
     result = manage(upstream_bin, theirs.config)
 
     assert result.returncode == 0, result.stdout + result.stderr
+    assert schema_snapshot(engine) == schema
     assert table_rows(database_url) == stored
-    upstream_engine = UpstreamEngine(upstream_bin, theirs.config, topic)
-    api = api_server.APIServer(None, theirs.port, tmp_path / 'upstream-api.log',
-                               env=upstream_env(),
-                               command=[str(upstream_bin / 'masakari-api'),
-                                        '--config-file', str(theirs.config)])
-    try:
-        api.start(timeout=60)
-        upstream_engine.wait_ready()
-        upstream_view = api_view(api.url)
-        upstream_details = workflow_details(api.url, progress)
-    finally:
-        api.stop()
-        upstream_engine.stop()
-    assert upstream_details == progress
-    assert table_rows(database_url) == stored
-
+    upstream_view = run_upstream(upstream_bin, theirs, topic, progress)
+    changed = table_rows(database_url)
+    assert changed != stored
     ours = ours_config(tmp_path, database_url)
+
     result = manage(api_server.BIN, ours.config)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert table_rows(database_url) == stored
-    conf = make_conf(database_url, database_url)
-    assert migration.db_version(conf) == HEAD
-    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    assert table_rows(database_url) == changed
+    assert migration.db_version(make_conf(database_url, database_url)) == HEAD
     assert schema_differences(engine) == []
     engine.dispose()
-    api = api_server.APIServer(ours.config, ours.port,
-                               tmp_path / 'api.log').start()
+    api = api_server.APIServer(ours.config, ours.port, tmp_path / 'api.log').start()
     try:
         ours_view = api_view(api.url)
     finally:
         api.stop()
     assert ours_view == upstream_view
-    assert len(ours_view['segments']) == 2
+    assert sorted(s['description'] or '' for s in ours_view['segments'].values()) == [
+        '', '', 'changed upstream']
     assert len(ours_view['hosts']) == 4
     assert len(ours_view['notifications']) == 8
     assert len(ours_view['vmoves']) == 3
