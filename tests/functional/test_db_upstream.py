@@ -5,9 +5,9 @@ With our database at head and holding what our engine recorded (segments,
 hosts, notifications of every status, vmoves, recovery progress in
 taskflow's tables), upstream's own ``masakari-manage db sync`` succeeds,
 upstream's masakari-api and masakari-engine serve every row and every
-progress line, and our ``db sync`` then takes the database back with no row
-changed. The other way, our db sync adopts a database that upstream's
-created.
+progress line and change some, and our ``db sync`` then takes the database
+back with no row changed, our API showing what upstream's showed. The other
+way, our db sync adopts a database that upstream's created.
 
 Upstream runs from its own venv in .upstream/masakari (ignored by git),
 which tests/perf/upstream_venv.sh creates from PyPI on first use and later
@@ -43,7 +43,8 @@ UPSTREAM_VENV = api_server.REPO / '.upstream' / 'masakari'
 KOMBU_URL = 'amqp://guest:guest@127.0.0.1:5672//'
 V13 = {'OpenStack-API-Version': 'instance-ha 1.3'}
 HOST_STOPPED = {'event': 'STOPPED', 'host_status': 'NORMAL', 'cluster_status': 'ONLINE'}
-# The statuses that no recovery leads to here, set as the engine sets them.
+# Statuses no recovery here ends in: stored as the API stores a notification,
+# then set with the query the engine uses.
 SET_STATUSES = {'new': None, 'running': None,
                 'failed': 'Failed to execute host failure flow'}
 
@@ -92,6 +93,7 @@ def record_recoveries(tmp_path: pathlib.Path, database_url: str) -> dict[str, li
     of each notification, by uuid."""
     with recovery.bench(tmp_path, hosts=('h1', 'h2', 'h3'), failed=('h1', 'h3'),
                         database_url=database_url) as bench, recovery.events():
+        # (events: the manager's versioned notifications go to a test driver.)
         context = bench.context
         segment = db.segment_create(context, {
             'name': 'rack 2', 'service_type': 'COMPUTE', 'recovery_method': 'rh_priority',
@@ -154,7 +156,7 @@ def ours_config(tmp_path: pathlib.Path, database_url: str) -> Deployment:
 
 
 def upstream_config(tmp_path: pathlib.Path, database_url: str, bin_dir: pathlib.Path,
-             topic: str = 'ha_engine') -> Deployment:
+                    topic: str = 'ha_engine') -> Deployment:
     """Upstream's API calls its engine on ``topic`` of a private exchange."""
     port = api_server.free_port()
     return Deployment(api_server.write_config(
@@ -191,8 +193,8 @@ class UpstreamEngine:
                                                                          passive=True)
                     if consumers:
                         return
-                except Exception:
-                    # Not declared yet: a passive declare closes the channel.
+                except connection.channel_errors:
+                    # Not declared yet; the failed declare closed the channel.
                     pass
                 time.sleep(0.2)
         raise RuntimeError('upstream masakari-engine did not start in time')
