@@ -43,7 +43,10 @@ service_opts = [
     cfg.IntOpt('periodic_fuzzy_delay', default=60,
                help='Random delay, up to this many seconds, before the first '
                     'periodic task run (0 disables).'),
-    cfg.BoolOpt('use_ssl', default=False, help='Serve the API over HTTPS.'),
+    cfg.BoolOpt('use_ssl', default=False,
+                help='Serve the API over HTTPS with [wsgi] ssl_cert_file and '
+                     'ssl_key_file; masakari-api does not start when they '
+                     'cannot be used.'),
     cfg.HostAddressOpt('masakari_api_listen', default='0.0.0.0',
                        help='Address the API listens on.'),
     cfg.PortOpt('masakari_api_listen_port', default=15868,

@@ -13,10 +13,15 @@ wsgi_opts = [
                help='Format of the access log line.'),
     cfg.StrOpt('secure_proxy_ssl_header', deprecated_for_removal=True,
                help='Header naming the original request scheme.'),
-    cfg.StrOpt('ssl_ca_file', help='CA file; when set, clients must present '
-                                   'a certificate signed by it.'),
-    cfg.StrOpt('ssl_cert_file', help='Server certificate file.'),
-    cfg.StrOpt('ssl_key_file', help='Server private key file.'),
+    # The [DEFAULT] spellings are the ones OpenStack-Ansible renders.
+    cfg.StrOpt('ssl_ca_file', deprecated_group='DEFAULT',
+               help='CA file; when set, clients must present a certificate '
+                    'signed by it.'),
+    cfg.StrOpt('ssl_cert_file', deprecated_group='DEFAULT',
+               help='Server certificate file, served when [DEFAULT] use_ssl '
+                    'is true.'),
+    cfg.StrOpt('ssl_key_file', deprecated_group='DEFAULT',
+               help='Private key of the server certificate.'),
     cfg.IntOpt('tcp_keepidle', default=600,
                help='TCP_KEEPIDLE of accepted sockets, in seconds.'),
     cfg.IntOpt('default_pool_size', default=1000,
