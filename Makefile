@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES := mariadb-server postgresql rabbitmq-server redis-server \
     libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 \
-    libvirt-dev pkg-config libsystemd-dev systemd
+    libvirt-dev pkg-config libsystemd-dev systemd sudo
 # The demo needs libvirtd and QEMU for its guest, and apt-get download for
 # Pacemaker's tools (tools/pacemaker-tools.sh).
 DEMO_APT_PACKAGES := libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients \
