@@ -7,6 +7,7 @@ server at start with the path it looked for.
 """
 import os
 
+from masakari import console_logging
 from masakari import rpc
 from masakari import service
 from masakari.api import app as api_app
@@ -18,7 +19,9 @@ def init_application():
     paste_file = os.path.join(config_dir, 'api-paste.ini')
     service.prepare([], default_config_files=[paste_file, conf_file])
     rpc.init(binary='masakari-api')
-    return api_app.load_app(paste_file)
+    application = api_app.load_app(paste_file)
+    console_logging.started()
+    return application
 
 
 application = init_application()
