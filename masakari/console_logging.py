@@ -6,9 +6,9 @@ systemd with ``use_journal = true``:
   systemd-python, is missing, or journald's socket is), oslo.log fails at
   start or drops every record without a word. Instead this says so once on
   stderr and logs to stderr.
-- While the logs go neither to stderr nor to a terminal stream (journal,
-  syslog or a file), errors until the service has started are also written
-  to stderr as one line each, so that whoever started it (a shell,
+- While no log handler writes to stderr (the logs go to the journal,
+  syslog, a file or stdout), errors until the service has started are also
+  written to stderr as one line each, so that whoever started it (a shell,
   Ansible, ``systemctl status``) sees why it stopped.
 """
 import logging as std_logging
