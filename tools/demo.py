@@ -144,10 +144,25 @@ def running_pids() -> dict[str, int]:
     return found
 
 
+# Stopped first: a process monitor still running would restart the
+# nova-compute that is being stopped.
+MONITORS = ('processmonitor', 'instancemonitor', 'hostmonitor')
+
+
 def stop() -> None:
-    """Stops the processes of the pid files (SIGTERM to their session, then
-    SIGKILL after 15 s) and destroys the demo's guest."""
+    """Stops the processes of the pid files, the monitors first (SIGTERM to
+    their session, SIGKILL after 15 s), and destroys the demo's guest."""
     pids = running_pids()
+    if not pids:
+        print('no demo process was running')
+    _terminate({name: pid for name, pid in pids.items() if name in MONITORS})
+    _terminate({name: pid for name, pid in running_pids().items() if name not in MONITORS})
+    destroy_guest()
+    for pid_file in PIDS.glob('*.pid') if PIDS.exists() else ():
+        pid_file.unlink()
+
+
+def _terminate(pids: dict[str, int]) -> None:
     for name, pid in pids.items():
         print(f'stopping {name} (pid {pid})')
         _signal_group(pid, signal.SIGTERM)
@@ -158,11 +173,6 @@ def stop() -> None:
         if ours(pid):
             print(f'{name} (pid {pid}) ignored SIGTERM: killed')
             _signal_group(pid, signal.SIGKILL)
-    destroy_guest()
-    for pid_file in PIDS.glob('*.pid') if PIDS.exists() else ():
-        pid_file.unlink()
-    if not pids:
-        print('no demo process was running')
 
 
 def _signal_group(pid: int, signum: int) -> None:
@@ -286,6 +296,8 @@ class Demo:
             str(BIN / 'masakari-all-in-one'), '--config-file', str(config)])
         wait_until('masakari-api to answer', lambda: alive('masakari', masakari)
                    and self._answers(self.api_url + '/'), 60)
+        self.say('The engine waits seconds, not minutes, in .demo/masakari.conf: '
+                 'wait_period_after_service_update = 1 (default 180), verify_interval = 1')
         self.authenticate()
         self.create_segment()
 
@@ -376,10 +388,11 @@ api_paste_config = {REPO}/etc/masakari/api-paste.ini
         segment = self.api('POST', '/segments', {'segment': {
             'name': SEGMENT, 'recovery_method': 'reserved_host',
             'service_type': 'COMPUTE', 'description': 'Hosts of the demo'}})['segment']
+        self.host_uuids = {}
         for host in HOSTS + [RESERVED_HOST]:
-            self.api('POST', f"/segments/{segment['uuid']}/hosts", {'host': {
-                'name': host, 'type': 'COMPUTE', 'control_attributes': 'SSH',
-                'reserved': host == RESERVED_HOST}})
+            self.host_uuids[host] = self.api('POST', f"/segments/{segment['uuid']}/hosts", {
+                'host': {'name': host, 'type': 'COMPUTE', 'control_attributes': 'SSH',
+                         'reserved': host == RESERVED_HOST}})['host']['uuid']
         self.say(f"Failover segment {SEGMENT} (recovery method reserved_host): "
                  f"{', '.join(HOSTS)} and the reserved host {RESERVED_HOST}")
 
@@ -587,34 +600,41 @@ export PYTHONWARNINGS=ignore
     def notifications(self) -> list[dict]:
         return self.api('GET', '/notifications?sort_key=created_at&sort_dir=asc')['notifications']
 
-    def new_notification(self, known: set[str], type_: str) -> dict | None:
+    def find_notification(self, type_: str, host: str, payload: dict) -> dict | None:
+        """The notification of ``type_`` about ``host`` whose payload holds
+        ``payload`` (other guests on this machine may crash too)."""
         for notification in self.notifications():
-            if notification['notification_uuid'] not in known and notification['type'] == type_:
+            if (notification['type'] == type_
+                    and notification['source_host_uuid'] == self.host_uuids[host]
+                    and payload.items() <= notification['payload'].items()):
                 return notification
         return None
 
-    def await_recovery(self, type_: str, known: set[str], reported_by: str,
-                       timeout: float = 30) -> dict:
-        """The new notification of ``type_`` once the engine is done with it."""
+    def await_recovery(self, type_: str, host: str, payload: dict, reported_by: str,
+                       timeout: float = 30) -> None:
+        """Waits for the notification and for the engine to finish with it,
+        then shows it with the openstack CLI."""
         notification = wait_until(f'a {type_} notification from {reported_by}',
-                                  lambda: self.new_notification(known, type_), timeout)
-        self.say(f"{reported_by} reported it: {type_} notification "
-                 f"{notification['notification_uuid']} is {notification['status']}")
+                                  lambda: self.find_notification(type_, host, payload), timeout)
         uuid_ = notification['notification_uuid']
+        self.say(f"{reported_by} reported it: {type_} notification {uuid_} is "
+                 f"{notification['status']}")
         shown = wait_until(f'the engine to finish notification {uuid_}',
                            lambda: self._final(uuid_), 60)
         self.say(f"masakari-engine: notification {uuid_} is {shown['status']}")
+        self.openstack('notification', 'list')
+        # YAML: recovery_workflow_details is a long list of tasks.
+        self.openstack('--os-ha-api-version', '1.3', 'notification', 'show', uuid_,
+                       '-f', 'yaml')
+        if type_ == 'COMPUTE_HOST':
+            self.openstack('notification', 'vmove', 'list', uuid_)
         if shown['status'] != 'finished':
             raise StepFailed(f"recovery ended '{shown['status']}'; see "
                              f"{LOGS}/masakari.log")
-        return shown
 
     def _final(self, notification_uuid: str) -> dict | None:
         shown = self.api('GET', f'/notifications/{notification_uuid}')['notification']
         return shown if shown['status'] in FINAL else None
-
-    def known(self) -> set[str]:
-        return {n['notification_uuid'] for n in self.notifications()}
 
     def send_through_api(self, type_: str, hostname: str, payload: dict) -> None:
         """What a monitor would post, sent with the openstack CLI."""
@@ -624,7 +644,6 @@ export PYTHONWARNINGS=ignore
 
     def vm_crash(self) -> None:
         server_id = self.server_ids[CRASHING_SERVER]
-        known = self.known()
         if self.guest_reason:
             self.say(f'No guest to kill ({self.guest_reason}): sending the VM notification '
                      'masakari-instancemonitor sends when QEMU dies')
@@ -637,8 +656,7 @@ export PYTHONWARNINGS=ignore
             os.kill(pid, signal.SIGKILL)
             self.say(f'kill -9 {pid}: the QEMU process of {CRASHING_SERVER} crashed')
             reporter = 'masakari-instancemonitor'
-        self.await_recovery('VM', known, reporter)
-        self.show_notification_and_list()
+        self.await_recovery('VM', THIS_HOST, {'instance_uuid': server_id}, reporter)
         state = self.nova_server(server_id)
         self.say(f"Nova: {CRASHING_SERVER} was stopped and started again by the engine, "
                  f"now {state['status']} on {state['OS-EXT-SRV-ATTR:host']} (the stand-in "
@@ -666,13 +684,12 @@ export PYTHONWARNINGS=ignore
         self.say(f'masakari-processmonitor restarted it (pid {restarted}); '
                  'no notification: the restart worked')
 
-        known = self.known()
         BROKEN_FLAG.touch()
         os.kill(restarted, signal.SIGKILL)
         self.say(f'kill -9 {restarted} again, and now its restart fails '
                  f'({BROKEN_FLAG.name} exists)')
-        self.await_recovery('PROCESS', known, 'masakari-processmonitor')
-        self.show_notification_and_list()
+        self.await_recovery('PROCESS', THIS_HOST, {'process_name': 'nova-compute'},
+                            'masakari-processmonitor')
         service = self.nova_service(THIS_HOST)
         self.say(f"Nova: nova-compute on {THIS_HOST} is {service['status']} "
                  f"({service['disabled_reason']}): no new servers land there")
@@ -682,7 +699,6 @@ export PYTHONWARNINGS=ignore
                  'watches it again')
 
     def host_failure(self) -> None:
-        known = self.known()
         self.nova_control('POST', f'/hosts/{FAILING_HOST}/down',
                           {'report_after': 0, 'back_after': None})
         if self.cluster_reason:
@@ -697,21 +713,12 @@ export PYTHONWARNINGS=ignore
             self.say(f'{FAILING_HOST} lost power: Nova stops hearing from it and '
                      'pacemaker marks it offline')
             reporter = 'masakari-hostmonitor'
-        shown = self.await_recovery('COMPUTE_HOST', known, reporter)
-        self.show_notification_and_list()
-        self.openstack('notification', 'vmove', 'list', shown['notification_uuid'])
+        self.await_recovery('COMPUTE_HOST', FAILING_HOST, {'event': 'STOPPED'}, reporter)
         for name, (host, _) in SERVERS.items():
             if host == FAILING_HOST:
                 state = self.nova_server(self.server_ids[name])
                 self.say(f"Nova: {name} is {state['status']} on "
                          f"{state['OS-EXT-SRV-ATTR:host']}")
-
-    def show_notification_and_list(self) -> None:
-        newest = self.notifications()[-1]
-        self.openstack('notification', 'list')
-        # YAML: recovery_workflow_details is a long list of tasks.
-        self.openstack('--os-ha-api-version', '1.3', 'notification', 'show',
-                       newest['notification_uuid'], '-f', 'yaml')
 
     # -- helpers -----------------------------------------------------------------
 

@@ -105,9 +105,15 @@ def test_make_demo_in_a_fresh_clone(clone):
     assert 'All three recoveries finished' in demo.stdout
 
     cloud = Cloud(openrc(clone))
-    notifications = {n['type']: n for n in cloud.ha('/notifications')['notifications']}
+    servers = cloud.servers()
+    [crashed] = [s['id'] for s in servers.values() if s['name'] == 'web-1']
+    # Only the crash of web-1's guest counts: other guests of this machine
+    # may die meanwhile and be reported too.
+    notifications = {n['type']: n for n in cloud.ha('/notifications')['notifications']
+                     if n['type'] != 'VM' or n['payload']['instance_uuid'] == crashed}
     assert sorted(notifications) == ['COMPUTE_HOST', 'PROCESS', 'VM']
     assert {n['status'] for n in notifications.values()} == {'finished'}
+    assert servers[crashed]['status'] == 'ACTIVE'
     if os.environ.get('CI') == 'true':
         # Here every step goes through its real monitor, none through the CLI.
         for type_, log in STEP_LOGS.items():
@@ -118,7 +124,6 @@ def test_make_demo_in_a_fresh_clone(clone):
     vmoves = cloud.ha(f"/notifications/{host_failure['notification_uuid']}/vmoves")['vmoves']
     assert vmoves and {v['status'] for v in vmoves} == {'succeeded'}
     assert {v['source_host'] for v in vmoves} == {'compute-2'}
-    servers = cloud.servers()
     for vmove in vmoves:
         server = servers[vmove['instance_uuid']]
         assert server['status'] == 'ACTIVE'
@@ -130,12 +135,13 @@ def test_make_demo_in_a_fresh_clone(clone):
         cwd=clone, capture_output=True, text=True, timeout=120,
         env={k: v for k, v in os.environ.items() if not k.startswith('OS_')})
     assert listed.returncode == 0, listed.stderr
-    assert sorted(n['type'] for n in json.loads(listed.stdout)) == [
-        'COMPUTE_HOST', 'PROCESS', 'VM']
+    assert {n['notification_uuid'] for n in json.loads(listed.stdout)} >= {
+        n['notification_uuid'] for n in notifications.values()}
 
     # novasim, masakari, three monitors and nova-compute, all running.
     started_pids = {int(p.read_text()) for p in (clone / '.demo/pids').glob('*.pid')}
     assert len(started_pids) == 6 and started_pids <= set(demo_processes(clone))
     stopped = make(clone, 'demo-stop', 120)
     assert stopped.returncode == 0, stopped.stderr
+    assert 'ignored SIGTERM' not in stopped.stdout, stopped.stdout
     assert demo_processes(clone) == []
