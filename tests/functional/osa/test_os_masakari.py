@@ -21,6 +21,7 @@ import os
 import pathlib
 import pwd
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -62,6 +63,20 @@ def _require_machine() -> None:
             _unavailable(f'{program} is not installed (make system-packages)')
     rabbit.require()
     libvirt_guests.require_libvirtd()
+    namespace = subprocess.run(['unshare', '--mount', 'true'], capture_output=True,
+                               text=True)
+    if namespace.returncode != 0:
+        _unavailable(f'no mount namespaces here: {namespace.stderr.strip()}')
+
+
+def _check_venv_usable_by_masakari() -> None:
+    python = subprocess.run(
+        ['setpriv', f'--reuid={host.USER}', f'--regid={host.USER}', '--init-groups',
+         str(VENV_BIN / 'python'), '-c', 'import masakari, masakarimonitors'],
+        capture_output=True, text=True, env=host.SERVICE_ENV)
+    assert python.returncode == 0, (
+        f'user {host.USER} cannot use {VENV_BIN.parent} (every directory above '
+        f'it must be traversable by others): {python.stderr.strip()}')
 
 
 def _register_endpoints(keystone: ks.Keystone, url: str) -> None:
@@ -127,6 +142,7 @@ class OSA:
 def osa(keystone, masakari_api_port, instance_ha_endpoint):
     _require_machine()
     host.ensure_system_user()
+    _check_venv_usable_by_masakari()
     base = pathlib.Path(tempfile.mkdtemp(prefix='osa-'))
     base.chmod(0o755)
     (base / 'bin').mkdir(mode=0o755)
