@@ -66,15 +66,13 @@ class Root:
         for path, rendered in files.items():
             target = self.base / path.lstrip('/')
             directory = target.parent
-            if str(directory.relative_to(self.base)) != '.':
-                real = '/' + str(directory.relative_to(self.base))
-                if real not in self.binds:
-                    directory.mkdir(parents=True, exist_ok=True)
-                    # /etc/masakari* are 0750 root:masakari; sudoers.d 0755.
-                    group = rendered.group or 'root'
-                    directory.chmod(0o750 if rendered.group else 0o755)
-                    shutil.chown(directory, 'root', group)
-                    self.binds[real] = directory
+            real = '/' + str(directory.relative_to(self.base))
+            if real not in self.binds:
+                directory.mkdir(parents=True, exist_ok=True)
+                # /etc/masakari* are 0750 root:masakari; sudoers.d 0755.
+                directory.chmod(0o750 if rendered.group else 0o755)
+                shutil.chown(directory, 'root', rendered.group or 'root')
+                self.binds[real] = directory
             target.write_text(rendered.content)
             target.chmod(rendered.mode)
             shutil.chown(target, 'root', rendered.group or 'root')

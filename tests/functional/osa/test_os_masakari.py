@@ -176,12 +176,12 @@ def osa(keystone, masakari_api_port, instance_ha_endpoint):
             'keystone_service_internaluri': nova.identity_url.removesuffix('/v3'),
         }
         vhost = 'masakari'
-        host.create_vhost(vhost, variables['masakari_oslomsg_rpc_userid'],
-                          variables['masakari_oslomsg_rpc_password'])
-        host.create_database(variables['masakari_galera_database'],
-                             variables['masakari_galera_user'],
-                             variables['masakari_container_mysql_password'])
         try:
+            host.create_vhost(vhost, variables['masakari_oslomsg_rpc_userid'],
+                              variables['masakari_oslomsg_rpc_password'])
+            host.create_database(variables['masakari_galera_database'],
+                                 variables['masakari_galera_user'],
+                                 variables['masakari_container_mysql_password'])
             root.install(role.render(variables, [supervised]))
             for real in host.LIBVIRT_SOCKETS:
                 relays.append(host.SocketRelay(base / pathlib.Path(real).name, real,
