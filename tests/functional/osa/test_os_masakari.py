@@ -110,6 +110,12 @@ def _processes(path: str) -> list[psutil.Process]:
             if (p.info['cmdline'] or [''])[0] == path]
 
 
+def _capabilities(pid: int) -> dict[str, int]:
+    lines = pathlib.Path(f'/proc/{pid}/status').read_text().splitlines()
+    return {key: int(value, 16) for key, value in
+            (line.split(':\t') for line in lines if line.startswith('Cap'))}
+
+
 class OSA:
     """What the fixture deployed."""
 
@@ -257,6 +263,9 @@ def test_process_monitor_restarts_a_crashed_service_as_root(osa):
     [again] = wait_for(lambda: [p for p in _processes(path) if p.pid != first.pid],
                        30, 'the supervised service restarted')
     assert again.uids().real == 0
+    # With root's capabilities, though the privsep daemon keeps none itself.
+    capabilities = _capabilities(again.pid)
+    assert capabilities['CapEff'] == capabilities['CapBnd'] != 0
     log = osa.services['masakari-processmonitor'].text()
     assert ('Restart of process with executing command: '
             f'{osa.supervised["restart_command"]}') in log, log
