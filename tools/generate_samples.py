@@ -26,11 +26,7 @@ GENERATORS = [
     (POLICY_GENERATOR, 'etc/masakari/masakari-policy-generator.conf'),
     (CONFIG_GENERATOR, 'etc/masakarimonitors/masakarimonitors-config-generator.conf'),
 ]
-# The generators' own scripts, with masakari imported first: the generator
-# loads the oslo.messaging namespace before masakari's, and importing
-# oslo.messaging first leaves oslo.service on its eventlet backend, which
-# masakari then refuses to switch to threads.
-_RUN = 'import sys, masakari; from {module} import {function}; sys.exit({function}())'
+_RUN = 'import sys; from {module} import {function}; sys.exit({function}())'
 # Shipped with live settings (as upstream ships it): an operator edits a
 # task list in place and passes the file to masakari-engine.
 LIVE_DEFAULTS = 'etc/masakari/masakari-custom-recovery-methods.conf'
