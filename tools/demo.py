@@ -97,6 +97,10 @@ class StepFailed(Exception):
     pass
 
 
+# What can go wrong in a step; each is reported in one line.
+STEP_ERRORS = (StepFailed, requests.RequestException, OSError, subprocess.SubprocessError)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog='tools/demo.py', description=__doc__.split('\n')[0])
     parser.add_argument('action', choices=['start', 'stop'])
@@ -112,10 +116,10 @@ def main(argv: list[str] | None = None) -> int:
 def start_process(name: str, argv: list[str], env: dict[str, str] | None = None
                   ) -> subprocess.Popen:
     """``argv`` in a session of its own, logging to .demo/logs/<name>.log."""
-    log = (LOGS / f'{name}.log').open('ab')
-    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True,
-                               env={**os.environ, **(env or {})}, cwd=DEMO)
+    with (LOGS / f'{name}.log').open('ab') as log:
+        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True,
+                                   env={**os.environ, **(env or {})}, cwd=DEMO)
     (PIDS / f'{name}.pid').write_text(f'{process.pid}\n')
     return process
 
@@ -248,7 +252,7 @@ class Demo:
         self.prepare_directory()
         try:
             self.start_services()
-        except StepFailed as error:
+        except STEP_ERRORS as error:
             print(f'\nThe demo could not start: {error}\nLogs: {LOGS}\n'
                   'Stop what did start with: make demo-stop', file=sys.stderr)
             return 1
@@ -259,7 +263,7 @@ class Demo:
             print(f'\n=== Step {title} ===', flush=True)
             try:
                 step()
-            except StepFailed as error:
+            except STEP_ERRORS as error:
                 self.failures.append(title)
                 self.say(f'STEP {title} FAILED: {error}')
         self.what_next()
