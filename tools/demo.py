@@ -663,8 +663,9 @@ export PYTHONWARNINGS=ignore
         self.await_recovery('VM', THIS_HOST, {'instance_uuid': server_id}, reporter)
         state = self.nova_server(server_id)
         self.say(f"Nova: {CRASHING_SERVER} was stopped and started again by the engine, "
-                 f"now {state['status']} on {state['OS-EXT-SRV-ATTR:host']} (the stand-in "
-                 'does not drive libvirt, so the guest itself stays down)')
+                 f"now {state['status']} on {state['OS-EXT-SRV-ATTR:host']}")
+        if not self.guest_reason:
+            self.say('(the Nova stand-in does not drive libvirt: the guest itself stays down)')
 
     def qemu_pid(self) -> int:
         name = f'guest={self.guest_name}'
