@@ -543,8 +543,13 @@ echo $! > {PIDS}/nova-compute.pid
         """Writes the CIB of a healthy cluster and starts the monitor; the
         reason when Pacemaker's tools are missing."""
         if not (PACEMAKER_ROOT / '.complete').exists():
-            result = subprocess.run(['bash', str(REPO / 'tools/pacemaker-tools.sh')],
-                                    capture_output=True, text=True, timeout=300)
+            fetch = ['bash', str(REPO / 'tools/pacemaker-tools.sh')]
+            result = subprocess.run(fetch, capture_output=True, text=True, timeout=300)
+            if result.returncode != 0 and os.geteuid() == 0:
+                # apt-get download needs package lists, which a fresh
+                # machine whose packages were all there may not have.
+                subprocess.run(['apt-get', 'update', '-qq'], capture_output=True, timeout=300)
+                result = subprocess.run(fetch, capture_output=True, text=True, timeout=300)
             if result.returncode != 0:
                 problem = f'Pacemaker tools unavailable: {result.stderr.strip()}'
                 self.say(f'{problem}: step 3 sends the notification the host monitor '
