@@ -24,11 +24,10 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from masakari import console_logging
-from masakari import exception
 from masakari import rpc
 from masakari import service
 from masakari.api import app as api_app
-from masakari.engine import service as engine_service
+from masakari.cmd import engine as engine_cmd
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -61,15 +60,8 @@ def main() -> int:
                   'for TLS (use_ssl is set)')
         return 1
     rpc.init(CONF, 'masakari-all-in-one')
-    try:
-        engine = engine_service.EngineService()
-    except exception.InvalidConfiguration as error:
-        LOG.error('%s', error)
-        return 1
-    except Exception as error:
-        # A driver that cannot be found or loaded.
-        LOG.error('Failed to load the notification driver %r: %s',
-                  CONF.notification_driver, error)
+    engine = engine_cmd.load_engine()
+    if engine is None:
         return 1
     try:
         httpd = make_server(api_app.load_app(), CONF.masakari_api_listen,

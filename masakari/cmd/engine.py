@@ -20,18 +20,25 @@ CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
 
-def main() -> int:
-    service.prepare(sys.argv[1:])
-    rpc.init(CONF, 'masakari-engine')
+def load_engine() -> engine_service.EngineService | None:
+    """The engine service, or None (and one log line) when its driver
+    cannot run."""
     try:
-        engine = engine_service.EngineService()
+        return engine_service.EngineService()
     except exception.InvalidConfiguration as error:
         LOG.error('%s', error)
-        return 1
     except Exception as error:
         # A driver that cannot be found or loaded.
         LOG.error('Failed to load the notification driver %r: %s',
                   CONF.notification_driver, error)
+    return None
+
+
+def main() -> int:
+    service.prepare(sys.argv[1:])
+    rpc.init(CONF, 'masakari-engine')
+    engine = load_engine()
+    if engine is None:
         return 1
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
