@@ -72,10 +72,12 @@ hang) exec sleep 60 ;;
 *) echo "tcpdump: $iface: No such device exists" >&2; exit 1 ;;
 esac
 ''',
+    # Keeps the password it was given through the environment (-E).
     'ipmitool': '''
+printf '%s' "$IPMI_PASSWORD" > "$STATE/ipmitool.password"
 cat "$STATE/ipmitool.out" 2>/dev/null
 [ -f "$STATE/ipmitool.err" ] && cat "$STATE/ipmitool.err" >&2
-exit 0
+exit "$(cat "$STATE/ipmitool.rc" 2>/dev/null || echo 0)"
 ''',
 }
 
@@ -177,9 +179,17 @@ class FakeCluster:
         for interface, mode in by_interface.items():
             self._set(f'tcpdump.{interface}', mode)
 
-    def ipmitool(self, out: str, err: str | None = None) -> None:
+    def ipmitool(self, out: str, err: str | None = None, rc: int = 0
+                 ) -> None:
         self._set('ipmitool.out', out + '\n')
         self._set('ipmitool.err', err and err + '\n')
+        self._set('ipmitool.rc', str(rc))
+
+    def ipmitool_password(self) -> str | None:
+        """The IPMI_PASSWORD the last ipmitool run found in its
+        environment."""
+        path = self.state / 'ipmitool.password'
+        return path.read_text() if path.exists() else None
 
     def calls(self, program: str | None = None) -> list[str]:
         log = self.state / 'calls.log'

@@ -56,3 +56,19 @@ def test_failures_read_the_same(monitors_conf, privsep_helper, run_as_root):
         command.execute('/nonexistent/program  --flag', run_as_root=run_as_root)
     assert str(missing.value) == \
         "[Errno 2] No such file or directory: '/nonexistent/program'"
+
+
+@pytest.mark.parametrize('run_as_root', [False, True])
+def test_secret_env_reaches_the_program_not_its_argv(monitors_conf,
+                                                     privsep_helper,
+                                                     run_as_root):
+    monitors_conf({'masakarimonitors_privileged': privsep_helper})
+    out, _ = command.execute('printenv IPMI_PASSWORD PATH',
+                             run_as_root=run_as_root,
+                             secret_env={'IPMI_PASSWORD': 'pass word'})
+    password, path = out.splitlines()
+    assert password == 'pass word' and path     # added to, not replacing
+    with pytest.raises(processutils.ProcessExecutionError) as failed:
+        command.execute('false', run_as_root=run_as_root,
+                        secret_env={'IPMI_PASSWORD': 'pass word'})
+    assert 'pass word' not in str(failed.value)

@@ -68,9 +68,9 @@ class RecordingExecute:
     def __init__(self) -> None:
         self.runs: list[tuple[float, str, bool]] = []
 
-    def __call__(self, cmd: str, run_as_root: bool = False):
+    def __call__(self, cmd: str, run_as_root: bool = False, **kwargs):
         self.runs.append((time.monotonic(), cmd, run_as_root))
-        return command.execute(cmd, run_as_root=run_as_root)
+        return command.execute(cmd, run_as_root=run_as_root, **kwargs)
 
     def commands(self, program: str) -> list[tuple[str, bool]]:
         return [(cmd, as_root) for _, cmd, as_root in self.runs
@@ -157,10 +157,33 @@ def test_31_ipmi_says_power_off(hostmonitor, cluster, stub, monitor_logs):
                                       'NORMAL')
     assert ('INFO', 'ipmitool command output stdout: Chassis Power is '
             'off\n') in logged
-    # Not as root; the password and address come from node2's resource.
+    # Not as root; the credentials and address come from node2's
+    # resource, the password through the environment, never the argv.
     assert driver._execute.commands('ipmitool') == [
-        ('timeout 7 ipmitool -U admin -P secret -I lanplus -H 192.0.2.12 '
+        ('timeout 7 ipmitool -U admin -E -I lanplus -H 192.0.2.12 '
          'power status', False)]
+    assert cluster.calls('ipmitool') == [
+        'ipmitool -U admin -E -I lanplus -H 192.0.2.12 power status']
+    assert cluster.ipmitool_password() == 'secret'
+
+
+def test_ipmi_password_stays_out_of_logs_and_argv(hostmonitor, cluster,
+                                                  stub, monitor_logs):
+    cluster.ipmitool('Error: Unable to establish IPMI v2 / RMCP+ session',
+                     rc=1)
+    driver = hostmonitor(ipmi_retry_max=1)
+    _cycle(driver, cluster)
+    logged = _cycle(driver, cluster, monitor_logs, node2='offline')
+    [stopped] = stub.wait_for(1)
+    assert _compute_host(stopped)[3] == 'UNKNOWN'
+    failures = [m for level, m in logged if level in ('WARNING', 'ERROR')
+                and 'ipmitool' in m]
+    assert len(failures) == 2 and 'Exit code: 1' in failures[-1]
+    assert all('ipmitool -U admin -E' in m for m in failures)
+    assert not any('secret' in record.getMessage()
+                   for record in monitor_logs.records)
+    assert all('secret' not in call for call in cluster.calls())
+    assert cluster.ipmitool_password() == 'secret'
 
 
 def test_32_ipmi_never_says_off(hostmonitor, cluster, stub, monitor_logs):

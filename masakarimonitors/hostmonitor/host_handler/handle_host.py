@@ -87,9 +87,11 @@ class HandleHost(driver.DriverBase):
 
     # -- commands ----------------------------------------------------------
 
-    def _run(self, cmd: str, name: str, run_as_root: bool = True) -> str:
+    def _run(self, cmd: str, name: str, run_as_root: bool = True,
+             **execute_args) -> str:
         """stdout of ``cmd``; raises when it fails or writes to stderr."""
-        out, err = self._execute(cmd, run_as_root=run_as_root)
+        out, err = self._execute(cmd, run_as_root=run_as_root,
+                                 **execute_args)
         if err:
             raise CommandFailed(f'{name} command output stderr: {err}')
         return out
@@ -275,13 +277,17 @@ class HandleHost(driver.DriverBase):
         if params is None:
             LOG.error('Failed to get params of ipmi RA.')
             return False
+        # -E: ipmitool reads the password from IPMI_PASSWORD, so it shows
+        # neither in ``ps`` nor in the command text of a failure's log.
         cmd = (f"timeout {CONF.host.ipmi_timeout} ipmitool "
-               f"-U {params['userid']} -P {params['passwd']} "
+               f"-U {params['userid']} -E "
                f"-I {params['interface']} -H {params['ipaddr']} power status")
+        password = {'IPMI_PASSWORD': params['passwd']}
         retried = 0
         while True:
             try:
-                out = self._run(cmd, 'ipmitool', run_as_root=False)
+                out = self._run(cmd, 'ipmitool', run_as_root=False,
+                                secret_env=password)
                 if 'Power is off' not in out:
                     raise CommandFailed('ipmitool command output unexpected '
                                         f'power status: {out.strip()}')
