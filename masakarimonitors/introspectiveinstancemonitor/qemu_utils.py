@@ -7,6 +7,8 @@ failed pings. A domain that was healthy and then fails more than
 ``guest_monitoring_failure_threshold`` pings in a row is reported once, as
 QEMU_GUEST_AGENT_ERROR; it is not reported again until libvirt says it
 STARTED (QUIRK-7). A domain whose agent never answered is never reported.
+The journal of a domain that a complete sweep no longer finds running is
+dropped, so that the journals are as many as the running domains.
 """
 import contextlib
 import re
@@ -107,6 +109,14 @@ class Journals:
         with self.lock:
             self.get(uuid).reset()
 
+    def keep_only(self, uuids: set[str]) -> None:
+        """Drops the journals of every other domain."""
+        with self.lock:
+            for uuid in self._journals.keys() - uuids:
+                LOG.debug('%s:Journal evicted: the domain is not running.',
+                          uuid)
+                del self._journals[uuid]
+
     def is_current(self, journal: Journal, generation: int) -> bool:
         """Neither reset nor expired since ``generation`` was read."""
         with self.lock:
@@ -165,28 +175,38 @@ class GuestChecker:
         return self.conf.introspectiveinstancemonitor
 
     def check_guests(self, conn) -> None:
-        """One sweep over the active domains of ``conn``."""
+        """One sweep over the active domains of ``conn``; when every one
+        of them was seen, the journals of the others are dropped."""
         try:
-            for domain_id in conn.listDomainsID():
-                self._check_domain_id(conn, domain_id)
+            seen = [self._check_domain_id(conn, domain_id)
+                    for domain_id in conn.listDomainsID()]
         except Exception:
             LOG.warning('Exception during guest checks.', exc_info=True)
+            return
+        # A domain missing from the list was not running when it was
+        # taken: if it starts meanwhile, its STARTED event resets its
+        # journal anyway, so dropping it changes nothing.
+        if None not in seen:
+            self.journals.keep_only(set(seen))
 
-    def _check_domain_id(self, conn, domain_id: int) -> None:
+    def _check_domain_id(self, conn, domain_id: int) -> str | None:
+        """Probes the domain if it qualifies; its UUID, or None when
+        libvirt failed to tell."""
         try:
             domain = conn.lookupByID(domain_id)
-            if not self.qualifies(domain):
-                return
             uuid = domain.UUIDString()
-            with self._domain_lock(uuid):
-                answer = self.ping(domain,
-                                   self._options.guest_monitoring_timeout)
-                if answer is not None:
-                    self._pingable(uuid)
-                else:
-                    self._not_pingable(uuid)
+            if self.qualifies(domain):
+                with self._domain_lock(uuid):
+                    answer = self.ping(
+                        domain, self._options.guest_monitoring_timeout)
+                    if answer is not None:
+                        self._pingable(uuid)
+                    else:
+                        self._not_pingable(uuid)
+            return uuid
         except libvirt.libvirtError as e:
             LOG.warning('%s', e)
+            return None
 
     def qualifies(self, domain) -> bool:
         """Running, and its first channel source binds a socket whose path

@@ -1,5 +1,6 @@
 """The introspective instance monitor without libvirtd: fake domains and a
 fake agent ping drive the sweep (spec §5, §12 cases 17-22)."""
+import contextlib
 import logging
 import socket
 import threading
@@ -608,7 +609,9 @@ def test_reset_after_stop_sweeps_again_and_keeps_the_journals(manager):
     swept = threading.Event()
     manager.stop()
     manager.scheduler.join(5)
-    manager._open = lambda uri: swept.set() or FakeConnection()
+    # Still running (paused: not probed), so its journal is not dropped.
+    paused = FakeDomain(state=libvirt.VIR_DOMAIN_PAUSED)
+    manager._open = lambda uri: swept.set() or FakeConnection(paused)
     manager.reset()
     assert swept.wait(5)
     assert manager.checker.journals.get(UUID).state == 'reported'
@@ -668,3 +671,95 @@ def test_scheduler_survives_a_failing_task(monitor_logs):
     group.join(2)
     assert len(calls) >= 3
     assert any(r.levelno == logging.ERROR for r in monitor_logs.records)
+
+
+# Journals of domains that are gone --------------------------------------
+
+def test_journal_of_a_domain_no_longer_running_is_evicted(configure,
+                                                          monitor_logs):
+    h = Harness()
+    gone = FakeDomain(uuid=OTHER_UUID)
+    h.conn = FakeConnection(h.domain, gone)
+    h.agent.up[OTHER_UUID] = True
+    h.sweep(True)
+    h.sweep(False)
+    assert OTHER_UUID in h.checker.journals
+    h.conn = FakeConnection(h.domain)
+    h.sweep(False)
+    assert OTHER_UUID not in h.checker.journals
+    assert (h.journal.state, h.journal.failedCount) == ('error', 2)
+    assert f'{OTHER_UUID}:Journal evicted: the domain is not running.' in \
+        messages(monitor_logs)
+
+
+def test_a_returning_domain_starts_over_and_is_reported_again(harness):
+    harness.sweep(True)
+    harness.sweeps_until_notified()
+    running = harness.conn.domains
+    harness.conn.domains = {}
+    harness.sweep(False)
+    harness.conn.domains = running
+    harness.sweep(False)
+    assert harness.journal.state == 'discovery'
+    harness.sweep(True)
+    harness.notifier.sent.clear()
+    assert harness.sweeps_until_notified() == 5
+
+
+@pytest.mark.parametrize('broken', ['lookup', 'list', 'ping'])
+def test_a_sweep_that_did_not_see_every_domain_evicts_nothing(
+        configure, broken):
+    h = Harness()
+    other = FakeDomain(uuid=OTHER_UUID)
+    h.conn = FakeConnection(h.domain, other)
+    h.sweep(True)
+    assert OTHER_UUID in h.checker.journals
+    if broken == 'lookup':
+        h.conn.domains[2] = libvirt_error('Domain not found')
+    elif broken == 'list':
+        def refuse():
+            raise libvirt_error('cannot list')
+        h.conn.listDomainsID = refuse
+    else:
+        def unexpected(domain, timeout):
+            raise ValueError('unexpected')
+        h.checker.ping = unexpected
+        del h.conn.domains[2]
+    h.sweep(True)
+    assert OTHER_UUID in h.checker.journals
+
+
+def test_journals_stay_bounded_on_the_test_driver(configure):
+    # Paused domains are not probed, but they are not gone either.
+    conn = libvirt.open('test:///default')
+    h = Harness()
+    created = []
+    try:
+        paused = conn.createXML(TEST_AGENT_DOMAIN.format(name='ij-paused'), 0)
+        created.append(paused)
+        h.agent.up[paused.UUIDString()] = True
+        h.checker.check_guests(conn)
+        paused.suspend()
+        gone = []
+        for round_ in range(50):
+            domain = conn.createXML(
+                TEST_AGENT_DOMAIN.format(name=f'ij-{round_}'), 0)
+            created.append(domain)
+            h.checker.check_guests(conn)
+            assert domain.UUIDString() in h.checker.journals
+            gone.append(domain.UUIDString())
+            domain.destroy()
+        h.checker.check_guests(conn)
+        assert [uuid for uuid in gone if uuid in h.checker.journals] == []
+        assert paused.UUIDString() in h.checker.journals
+    finally:
+        for domain in created:
+            with contextlib.suppress(libvirt.libvirtError):
+                domain.destroy()    # transient: gone once destroyed
+        conn.close()
+
+
+TEST_AGENT_DOMAIN = ("<domain type='test'><name>{name}</name>"
+                     "<memory unit='MiB'>8</memory>"
+                     "<os><type>hvm</type></os><devices>"
+                     f"{AGENT_CHANNEL}</devices></domain>")
