@@ -4,8 +4,16 @@ libvirt's default event loop runs in one daemon thread per process; a
 monitor keeps a read-only connection with its domain event callbacks open
 while it runs, and opens a new one when libvirtd goes away (restart, crash,
 keepalive timeout).
+
+Without the loop no event arrives, and a monitor that looks alive but sees
+nothing is the worst outcome. A failed run of the loop is logged at ERROR
+and the loop goes on, keeping the monitor's state; a loop that keeps failing
+or ends exits the process with status 1, so that the service manager
+(Restart=on-failure in the shipped units) starts a fresh one.
 """
+import os
 import threading
+import time
 from collections.abc import Callable
 
 import libvirt
@@ -17,6 +25,10 @@ KEEPALIVE_COUNT = 3
 # How often the connection is checked, and the pause before a new open.
 ALIVE_POLL_INTERVAL = 1
 RECONNECT_DELAY = 3
+# The pause after a failed run of the event loop, and how many failed runs
+# in a row make the process exit.
+EVENT_LOOP_RETRY_DELAY = 1
+EVENT_LOOP_MAX_FAILURES = 10
 
 _loop_lock = threading.Lock()
 _loop_thread: threading.Thread | None = None
@@ -33,15 +45,31 @@ def start_event_loop(log) -> None:
             lambda ctx, error: log.warning('Error from libvirt : %s',
                                            error[2]), None)
         libvirt.virEventRegisterDefaultImpl()
-        _loop_thread = threading.Thread(target=_run_event_loop,
+        _loop_thread = threading.Thread(target=run_event_loop, args=(log,),
                                         name='lib_virt_eventLoop',
                                         daemon=True)
         _loop_thread.start()
 
 
-def _run_event_loop() -> None:
-    while True:
-        libvirt.virEventRunDefaultImpl()
+def run_event_loop(log) -> None:
+    """Runs libvirt's default event loop; never returns."""
+    failures = 0
+    try:
+        while failures < EVENT_LOOP_MAX_FAILURES:
+            try:
+                libvirt.virEventRunDefaultImpl()
+                failures = 0
+            except Exception as e:
+                failures += 1
+                log.error('libvirt event loop failed (%d in a row): %s',
+                          failures, e)
+                time.sleep(EVENT_LOOP_RETRY_DELAY)
+        reason = f'{failures} failures in a row'
+    except BaseException as e:
+        reason = repr(e)
+    log.error('libvirt event loop stopped (%s); exiting with status 1 so '
+              'that the service is restarted.', reason)
+    os._exit(1)
 
 
 class EventConnection:

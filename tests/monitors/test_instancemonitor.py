@@ -11,6 +11,8 @@ import logging
 import queue
 import re
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -23,6 +25,7 @@ from masakarimonitors.instancemonitor import instance
 from masakarimonitors.instancemonitor.libvirt_handler import eventfilter
 from masakarimonitors.instancemonitor.libvirt_handler import eventfilter_table
 from tests.monitors import stub_api
+from tests.monitors.daemon import REPO
 from tests.monitors.daemon import wait_for
 
 FILTER_LOG = 'masakarimonitors.instancemonitor.libvirt_handler.eventfilter'
@@ -565,3 +568,74 @@ def test_failed_open_or_registration_is_retried_not_fatal(
         assert _payloads_for(recorder, domain, 1) == ['STOPPED_DESTROYED']
     finally:
         running.stop()
+
+
+# libvirt's event loop -------------------------------------------------------
+
+def test_failed_event_loop_runs_are_logged_and_the_loop_goes_on(
+        configured, monitor, test_driver, monkeypatch):
+    monkeypatch.setattr(libvirt_events, 'EVENT_LOOP_RETRY_DELAY', 0.01,
+                        raising=False)
+    recorder = Recorder()
+    running = monitor(recorder)
+    run_once = libvirt.virEventRunDefaultImpl
+    failures = []
+
+    def failing_three_times() -> int:
+        if len(failures) < 3:
+            failures.append(1)
+            raise libvirt.libvirtError('poll failed')
+        return run_once()
+    monkeypatch.setattr(libvirt, 'virEventRunDefaultImpl',
+                        failing_three_times)
+    # The loop waits in the real run until there is something to do.
+    test_driver.create().destroy()
+    wait_for(lambda: len(failures) == 3, 5, 'three failed runs',
+             interval=0.01)
+    domain = test_driver.create()
+    domain.destroy()
+    assert _payloads_for(recorder, domain, 1) == ['STOPPED_DESTROYED']
+    running.stop()
+    # Logged by the first monitor of the process to start the loop.
+    errors = [r.getMessage() for r in configured.records
+              if r.levelname == 'ERROR']
+    assert errors == [f'libvirt event loop failed ({n} in a row): poll '
+                      f'failed' for n in (1, 2, 3)]
+
+
+EVENT_LOOP_THAT_FAILS = """
+import logging, sys, threading, libvirt
+from masakarimonitors import libvirt_events
+logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                    format='%(levelname)s %(message)s')
+def failing():
+    raise {error}
+libvirt.virEventRunDefaultImpl = failing
+libvirt_events.EVENT_LOOP_RETRY_DELAY = 0.01
+libvirt_events.start_event_loop(logging.getLogger('monitor'))
+threading.Event().wait(5)
+"""
+STOPPED = 'ERROR libvirt event loop stopped ({}); exiting with status 1 so ' \
+          'that the service is restarted.'
+
+
+@pytest.mark.parametrize('error, expected', [
+    ("libvirt.libvirtError('poll failed')",
+     [f'ERROR libvirt event loop failed ({n} in a row): poll failed'
+      for n in range(1, libvirt_events.EVENT_LOOP_MAX_FAILURES + 1)]
+     + [STOPPED.format(f'{libvirt_events.EVENT_LOOP_MAX_FAILURES} failures '
+                       f'in a row')]),
+    ("SystemExit('gone')", [STOPPED.format("SystemExit('gone')")]),
+])
+def test_an_event_loop_that_cannot_go_on_exits_the_process_with_1(
+        error, expected):
+    # Without events the monitor is blind: a new process (systemd's
+    # Restart=on-failure) is the way back.
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, '-c', EVENT_LOOP_THAT_FAILS.format(error=error)],
+        cwd=REPO, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1, done.stderr
+    assert time.monotonic() - started < 5
+    assert [line for line in done.stderr.splitlines()
+            if line.startswith('ERROR')] == expected
