@@ -9,6 +9,7 @@ import yaml
 
 from masakarimonitors.ha import masakari
 from masakarimonitors.processmonitor import process
+from masakarimonitors.processmonitor import process_list
 from tests.monitors import processes
 from tests.monitors import stub_api
 from tests.monitors.daemon import wait_for
@@ -198,11 +199,74 @@ def test_broken_list_keeps_the_previous_one(sleeper, monitor, monitor_logs):
         thread.join(10)
 
 
-def test_missing_key_is_caught_at_the_top(tmp_path, monitors_conf,
-                                          monitor_logs):
+def _entry(**overrides) -> dict:
+    entry = {key: None for key in process_list.KEYS}
+    entry.update(process_name='/usr/sbin/x', start_command='start x',
+                 restart_command='restart x', run_as_root=False)
+    entry.update(overrides)
+    return entry
+
+
+@pytest.mark.parametrize('content,reason', [
+    ({'process_name': 'x'}, 'a list of processes is expected, not a mapping'),
+    (['x'], 'entry 1: a mapping is expected, not a string'),
+    ([_entry(), {'process_name': 'y'}],
+     "entry 2: missing key(s) 'start_command', 'pre_start_command', "
+     "'post_start_command', 'restart_command', 'pre_restart_command', "
+     "'post_restart_command', 'run_as_root'"),
+    ([_entry(process_name='')], 'entry 1: process_name must be a '
+     'non-empty string'),
+    ([_entry(process_name=['x'])], 'entry 1: process_name must be a '
+     'non-empty string'),
+    ([_entry(restart_command=7)], 'entry 1: restart_command must be a '
+     'string or empty'),
+    ([_entry(run_as_root='False')], 'entry 1: run_as_root must be true or '
+     'false'),
+])
+def test_list_of_the_wrong_shape_is_refused(content, reason, tmp_path,
+                                            monitors_conf, monitor_logs):
     path = tmp_path / 'process_list.yaml'
-    path.write_text(yaml.safe_dump([{'process_name': 'x'}]))
+    path.write_text(yaml.safe_dump(content))
+    monitors_conf({'process': {'process_list_path': path}})
+    process.ProcessmonitorManager(host='h').main()    # idles at once
+    assert _messages(monitor_logs, PROCESS_LOG) == [
+        ('ERROR', f'Invalid process list file {path}: {reason}.'),
+        ('ERROR', 'Failed to load process list file.')]
+
+
+def test_extra_keys_and_empty_values_are_accepted(tmp_path):
+    path = tmp_path / 'process_list.yaml'
+    entries = [_entry(id=1, run_as_root=None), _entry(run_as_root=True)]
+    path.write_text(yaml.safe_dump(entries))
+    assert process_list.load(str(path)) == entries
+    path.write_text('[]')
+    assert process_list.load(str(path)) == []
+
+
+@pytest.mark.parametrize('mode', [0o664, 0o646, 0o666])
+def test_list_writable_by_others_is_refused(mode, tmp_path, monitors_conf,
+                                            monitor_logs):
+    path = tmp_path / 'process_list.yaml'
+    path.write_text(yaml.safe_dump([_entry()]))
+    path.chmod(mode)
     monitors_conf({'process': {'process_list_path': path}})
     process.ProcessmonitorManager(host='h').main()
-    level, text = _messages(monitor_logs, PROCESS_LOG)[-1]
-    assert (level, text) == ('ERROR', "Exception caught: 'run_as_root'")
+    assert _messages(monitor_logs, PROCESS_LOG) == [
+        ('ERROR', f'Invalid process list file {path}: writable by users '
+         f'other than its owner (mode {mode:04o}); its commands may run as '
+         'root.'),
+        ('ERROR', 'Failed to load process list file.')]
+
+
+def test_wrong_shape_on_reload_keeps_the_previous_list(sleeper, monitor,
+                                                       monitor_logs):
+    manager, thread, list_path = monitor([sleeper.entry()], check_interval=1)
+    first = sleeper.wait_for_pid()
+    list_path.write_text(yaml.safe_dump({'process_name': 'x'}))
+    wait_for(lambda: ('ERROR', 'Failed to reload process list file.')
+             in _messages(monitor_logs, PROCESS_LOG))
+    sleeper.kill()
+    sleeper.wait_for_pid(other_than={first})
+    assert ('ERROR', f'Invalid process list file {list_path}: a list of '
+            'processes is expected, not a mapping.') \
+        in _messages(monitor_logs, PROCESS_LOG)

@@ -61,6 +61,31 @@ def test_sighup_reloads_the_list_and_sigterm_stops(tmp_path, daemons):
         second.kill()
 
 
+def test_sighup_with_a_list_of_the_wrong_shape_keeps_the_previous(
+        tmp_path, daemons):
+    sleeper = processes.Sleeper(tmp_path / 'a')
+    list_path = tmp_path / 'process_list.yaml'
+    list_path.write_text(yaml.safe_dump([sleeper.entry()]))
+    daemon = daemons(tmp_path, {'process': {
+        'check_interval': 60, 'restart_interval': 0,
+        'process_list_path': list_path}})
+    try:
+        pid = sleeper.wait_for_pid()
+        daemon.wait_for_log(f"Process '{sleeper.process_name}' is found.")
+        list_path.write_text(yaml.safe_dump([{'process_name': 'x'}]))
+        daemon.signal(signal.SIGHUP)
+        daemon.wait_for_log('Failed to load process list file.')
+        assert f'Invalid process list file {list_path}: entry 1: missing ' \
+            "key(s) 'start_command'" in daemon.text()
+        sleeper.kill()
+        sleeper.wait_for_pid(other_than={pid}, timeout=5)
+        daemon.signal(signal.SIGTERM)
+        assert daemon.process.wait(10) == 0
+        assert 'Traceback' not in daemon.text()
+    finally:
+        sleeper.kill()
+
+
 def test_main_raising_exits_zero(tmp_path, daemons):
     daemon = daemons(tmp_path, {'DEFAULT': {
         'processmonitor_manager': 'tests.monitors.broken_manager.Manager'}})
