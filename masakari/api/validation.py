@@ -2,7 +2,8 @@
 
 Draft 4 keywords, plus the formats masakari uses: ``name`` (printable, no
 leading or trailing blank), ``description`` (printable or newline),
-``uuid`` and ``date-time`` (anything the iso8601 parser accepts).
+``uuid`` and ``date-time`` (anything the iso8601 parser accepts that has a
+UTC equivalent within years 1 to 9999).
 """
 import unicodedata
 
@@ -45,8 +46,8 @@ def _is_date_time(value) -> bool:
     if not isinstance(value, str):
         return True
     try:
-        iso8601.parse_date(value)
-    except iso8601.ParseError:
+        iso8601.parse_date(value).astimezone(iso8601.UTC)
+    except (iso8601.ParseError, OverflowError):
         return False
     return True
 

@@ -382,15 +382,29 @@ def _payload_text(payload: dict) -> str:
     return json.dumps(payload, sort_keys=True)
 
 
+def _shifted(moment: datetime.datetime,
+             delta: datetime.timedelta) -> datetime.datetime:
+    """``moment + delta``, stopping at the calendar's first or last moment."""
+    try:
+        return moment + delta
+    except OverflowError:
+        return datetime.datetime.min if delta < datetime.timedelta(0) \
+            else datetime.datetime.max
+
+
 def _is_duplicate(session, host_uuid: str, values: dict,
                   window_seconds: int) -> bool:
+    """An equal notification generated within ``window_seconds`` either side
+    of this one. Upstream has no upper bound, so one notification stamped
+    far in the future made every later one of its host a duplicate."""
     model = models.Notification
-    since = values['generated_time'] - datetime.timedelta(
-        seconds=window_seconds)
+    generated = values['generated_time']
+    window = datetime.timedelta(seconds=window_seconds)
     query = session.query(model.id).filter(
         model.deleted == 0, model.type == values['type'],
         model.source_host_uuid == host_uuid,
-        model.generated_time >= since,
+        model.generated_time.between(_shifted(generated, -window),
+                                     _shifted(generated, window)),
         model.payload == _payload_text(values['payload']))
     return session.query(query.exists()).scalar()
 

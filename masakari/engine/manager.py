@@ -285,7 +285,7 @@ class MasakariManager:
         self._resume_orphaned(context)
         for row in db.notifications_with_status(context, ('error', 'new')):
             if row.status == 'error' or _older_than(
-                    row.generated_time, CONF.retry_notification_new_status_interval):
+                    row, CONF.retry_notification_new_status_interval):
                 self._process(context, row, _event_data(row))
             current = db.notification_get_by_uuid(context, row.notification_uuid)
             if current.status == 'error':
@@ -303,7 +303,7 @@ class MasakariManager:
             return
         self._first_pass = False
         for row in db.notifications_with_status(context, ('running',)):
-            if _older_than(row.generated_time, CONF.notifications_expired_interval):
+            if _older_than(row, CONF.notifications_expired_interval):
                 continue
             try:
                 self._process(context, row, _event_data(row), resume=True)
@@ -313,13 +313,17 @@ class MasakariManager:
 
     def _check_expired_notifications(self, context) -> None:
         for row in db.notifications_with_status(context, ('running', 'error', 'new')):
-            if _older_than(row.generated_time, CONF.notifications_expired_interval):
+            if _older_than(row, CONF.notifications_expired_interval):
                 db.notification_update(context, row.notification_uuid,
                                        {'status': 'failed'})
                 LOG.error("Periodic task 'check_expired_notifications': "
                           'Notification %s is expired.', row.notification_uuid)
 
 
-def _older_than(generated_time, seconds: int) -> bool:
-    return (waits.utcnow() - generated_time).total_seconds() > seconds
+def _older_than(row, seconds: int) -> bool:
+    """Whether ``row`` was generated more than ``seconds`` ago. A row
+    stamped later than it was received counts from its receipt: a client's
+    clock far ahead must not keep it from being retried or expiring."""
+    since = min(row.generated_time, row.created_at)
+    return (waits.utcnow() - since).total_seconds() > seconds
 
