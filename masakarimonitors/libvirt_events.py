@@ -15,6 +15,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from typing import NoReturn
 
 import libvirt
 
@@ -45,13 +46,13 @@ def start_event_loop(log) -> None:
             lambda ctx, error: log.warning('Error from libvirt : %s',
                                            error[2]), None)
         libvirt.virEventRegisterDefaultImpl()
-        _loop_thread = threading.Thread(target=run_event_loop, args=(log,),
+        _loop_thread = threading.Thread(target=_run_event_loop, args=(log,),
                                         name='lib_virt_eventLoop',
                                         daemon=True)
         _loop_thread.start()
 
 
-def run_event_loop(log) -> None:
+def _run_event_loop(log) -> NoReturn:
     """Runs libvirt's default event loop; never returns."""
     failures = 0
     try:
