@@ -19,12 +19,15 @@ class URLMap:
 
     @webob.dec.wsgify
     def __call__(self, request):
-        path = request.path_info or '/'
+        # The raw WSGI path, not request.path_info: the prefixes are ASCII,
+        # and a path that is not UTF-8 is for the app it reaches to refuse.
+        path = request.environ.get('PATH_INFO') or '/'
         for prefix, app in self.routes:
             if prefix == '/':
                 return request.get_response(app)
             if path == prefix or path.startswith(prefix + '/'):
-                request.script_name += prefix
-                request.path_info = path[len(prefix):]
+                request.environ['SCRIPT_NAME'] = (
+                    request.environ.get('SCRIPT_NAME', '') + prefix)
+                request.environ['PATH_INFO'] = path[len(prefix):]
                 return request.get_response(app)
         return webob.exc.HTTPNotFound()

@@ -1,12 +1,11 @@
-"""The /v1 application: pecan serves it, ``router`` maps the URL and
-``V1Root.dispatch`` runs the request through the checks every v1 request
-passes, in upstream's order: microversion, Content-Type, body, project id,
-then the controller action (schema, policy, handler)."""
+"""The /v1 application: ``router`` maps the URL and ``V1App`` runs the
+request through the checks every v1 request passes, in upstream's order:
+microversion, Content-Type, body, project id, then the controller action
+(schema, policy, handler)."""
 import json
 
-import pecan
-import pecan.hooks
 import webob
+import webob.dec
 import webob.exc
 
 from masakari import exception
@@ -69,6 +68,13 @@ def _body(request):
         raise exception.Invalid('Malformed request body')
 
 
+def _query(request) -> webob.multidict.MultiDict:
+    try:
+        return request.GET
+    except UnicodeDecodeError:
+        raise exception.Invalid('The query string is not valid UTF-8.')
+
+
 def _response_type(request, json_suffix: bool) -> str:
     if json_suffix:
         return 'application/json'
@@ -88,15 +94,20 @@ def _success(body, status: int, content_type: str,
     return response
 
 
-class V1Root:
-    @pecan.expose()
-    def _route(self, args, request=None):
-        return self.dispatch, []
+class V1App:
+    """Serves /v1 from the raw request: nothing decodes the query string or
+    parses a form body before the checks below, so a request that is not
+    UTF-8 or not JSON gets a fault rather than an error from the parser."""
 
-    @pecan.expose(content_type='application/json')
-    def dispatch(self):
-        request = pecan.request
-        parts = request.path_info.split('/')[1:]
+    @webob.dec.wsgify
+    def __call__(self, request):
+        try:
+            path = request.path_info
+        except UnicodeDecodeError:
+            # No resource has a name that is not UTF-8.
+            return faults.fault_response(404,
+                                         'The resource could not be found.')
+        parts = path.split('/')[1:]
         if parts in ([], ['']):
             return self._serve(request, None)
         match = router.match(request.method, parts)
@@ -123,12 +134,18 @@ class V1Root:
             if handler is None:
                 raise MethodNotAllowed(method=request.method,
                                        action=match.action)
-            api_request = ApiRequest(context, version, request.GET, body,
-                                     request.environ)
+            api_request = ApiRequest(context, version, _query(request),
+                                     body, request.environ)
             result = handler(api_request, *match.args)
             return _success(result, handler.status,
                             _response_type(request, match.json_suffix),
                             version)
+        except webob.exc.HTTPException as error:
+            # A body over [oslo_middleware] max_request_body_size that came
+            # chunked is refused only as it is read.
+            return faults.fault_response(
+                error.code, error.explanation,
+                microversion.to_str(version) if version else None)
         except microversion.InvalidVersionFormat as error:
             return faults.from_exception(error)
         except microversion.VersionNotSupported as error:
@@ -150,15 +167,5 @@ class V1Root:
                         _response_type(request, match.json_suffix), version)
 
 
-class _ResponseTypeHook(pecan.hooks.PecanHook):
-    """dispatch() picks the response type itself; stop pecan from refusing
-    an Accept header (upstream answers JSON to Accept: application/xml)."""
-
-    def on_route(self, state):
-        state.request.pecan['content_type'] = 'application/json'
-
-
 def app_factory(global_conf, **local_conf):
-    return pecan.make_app(V1Root(), hooks=[_ResponseTypeHook()],
-                          force_canonical=False,
-                          guess_content_type_from_ext=False)
+    return V1App()

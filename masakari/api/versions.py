@@ -68,6 +68,10 @@ class VersionsApp:
 
     @webob.dec.wsgify
     def __call__(self, request):
+        try:
+            request.path_info
+        except UnicodeDecodeError:
+            return faults.fault_response(400, 'The path is not valid UTF-8.')
         if request.method in ('POST', 'PUT'):
             try:
                 json.loads(request.body or b'')
