@@ -202,6 +202,9 @@ function configure_masakari_monitors {
 # in $MASAKARI_MONITORS_DIR/etc/masakarimonitors.
 []
 EOF
+    # The process monitor refuses a list that others may write to, and a
+    # login shell's umask (002) would make it group-writable.
+    chmod 0644 "$process_list"
 }
 
 function start_masakari_monitors {

@@ -13,6 +13,9 @@
 # Devstack's globals can be overridden through the environment.
 
 set -o errexit -o pipefail
+# The stack user's login shell on Ubuntu: files it writes are group-writable
+# unless the plugin says otherwise.
+umask 002
 
 ROOT=$(cd "$1" && pwd)
 shift

@@ -163,6 +163,7 @@ def test_masakarimonitors_conf(stacked):
     process_list = stacked.root / 'etc/masakarimonitors/process_list.yaml'
     assert conf['process']['process_list_path'] == str(process_list)
     assert yaml.safe_load(process_list.read_text()) == []
+    assert process_list.stat().st_mode & 0o777 == 0o644
 
 
 def test_extra_phase_starts_api_engine_and_all_monitors(stacked):
