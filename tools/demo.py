@@ -528,6 +528,8 @@ echo $! > {PIDS}/nova-compute.pid
     post_restart_command: ''
     run_as_root: False
 """)
+        # Refused if others may write it, whatever the caller's umask.
+        (DEMO / 'process_list.yaml').chmod(0o644)
         monitor = start_process('processmonitor', [
             str(BIN / 'masakari-processmonitor'), '--config-file', str(conf)])
         wait_until('masakari-processmonitor to start nova-compute',
