@@ -13,6 +13,7 @@ from masakari.api import auth
 from masakari.api import faults
 from masakari.api import microversion
 from masakari.api import router
+from masakari.api import validation
 from masakari.api import versions
 from masakari.api.controllers import extensions
 from masakari.api.controllers import hosts
@@ -20,8 +21,6 @@ from masakari.api.controllers import notifications
 from masakari.api.controllers import segments
 from masakari.api.controllers import vmoves
 from masakari.api.handler import ApiRequest
-
-JSON_TYPES = ('application/json', 'application/vnd.openstack.masakari+json')
 
 CONTROLLERS = {
     'segments': segments.SegmentsController(),
@@ -43,29 +42,10 @@ class ProjectMismatch(exception.Invalid):
                "match Context's project_id '%(context)s'")
 
 
-class _UnsupportedMediaType(exception.MasakariException):
-    code = 415
-    message = 'Unsupported Content-Type'
-
-
-def _content_type_error(request):
-    content_type = request.headers.get('Content-Type', '')
-    media_type = content_type.split(';')[0].strip().lower()
-    if media_type and media_type != 'text/plain' and \
-            media_type not in JSON_TYPES:
-        return _UnsupportedMediaType()
-    return None
-
-
 def _body(request):
-    if request.method not in ('POST', 'PUT'):
+    if request.method not in ('POST', 'PUT') or not request.body:
         return None
-    if not request.body:
-        return None
-    try:
-        return json.loads(request.body)
-    except ValueError:
-        raise exception.Invalid('Malformed request body')
+    return validation.json_body(request.body)
 
 
 def _query(request) -> webob.multidict.MultiDict:
@@ -78,7 +58,7 @@ def _query(request) -> webob.multidict.MultiDict:
 def _response_type(request, json_suffix: bool) -> str:
     if json_suffix:
         return 'application/json'
-    offers = request.accept.acceptable_offers(list(JSON_TYPES))
+    offers = request.accept.acceptable_offers(list(validation.JSON_TYPES))
     return offers[0][0] if offers else 'application/json'
 
 
@@ -119,9 +99,7 @@ class V1App:
         version = None
         try:
             version = microversion.negotiate(request.headers)
-            error = _content_type_error(request)
-            if error is not None:
-                raise error
+            validation.check_content_type(request)
             body = _body(request)
             context = request.environ[auth.ENV_KEY]
             if match is not None and match.project_id is not None and \

@@ -1,10 +1,12 @@
-"""JSON-schema validation of request bodies with upstream error texts.
+"""What a request body must be: its Content-Type, JSON in UTF-8, and a
+JSON-schema validation with upstream error texts.
 
 Draft 4 keywords, plus the formats masakari uses: ``name`` (printable, no
 leading or trailing blank), ``description`` (printable or newline),
 ``uuid`` and ``date-time`` (anything the iso8601 parser accepts that has a
 UTC equivalent within years 1 to 9999).
 """
+import json
 import unicodedata
 
 import iso8601
@@ -13,8 +15,34 @@ from oslo_utils import uuidutils
 
 from masakari import exception
 
+JSON_TYPES = ('application/json', 'application/vnd.openstack.masakari+json')
+
 NAME_ERROR = ("An invalid 'name' value was provided. The name must be: "
               "printable characters. Can not start or end with whitespace.")
+
+
+class UnsupportedMediaType(exception.MasakariException):
+    code = 415
+    message = 'Unsupported Content-Type'
+
+
+def check_content_type(request) -> None:
+    """Raise a 415 unless the Content-Type is absent, empty, text/plain or
+    a JSON type. As upstream, the media type is compared as sent: its case
+    and any blank before the ';' count; its parameters do not."""
+    media_type = request.content_type
+    if media_type and media_type != 'text/plain' and \
+            media_type not in JSON_TYPES:
+        raise UnsupportedMediaType()
+
+
+def json_body(body: bytes):
+    """The body as JSON, which upstream reads in UTF-8 only (no BOM, no
+    UTF-16 or UTF-32) whatever charset the Content-Type names."""
+    try:
+        return json.loads(body.decode('utf-8'))
+    except ValueError:
+        raise exception.Invalid('Malformed request body')
 
 
 def _printable(char: str) -> bool:

@@ -6,8 +6,10 @@ import webob
 import webob.dec
 from oslo_config import cfg
 
+from masakari import exception
 from masakari.api import faults
 from masakari.api import microversion
+from masakari.api import validation
 
 CONF = cfg.CONF
 
@@ -72,11 +74,12 @@ class VersionsApp:
             request.path_info
         except UnicodeDecodeError:
             return faults.fault_response(400, 'The path is not valid UTF-8.')
-        if request.method in ('POST', 'PUT'):
-            try:
-                json.loads(request.body or b'')
-            except ValueError:
-                return faults.fault_response(400, 'Malformed request body')
+        try:
+            validation.check_content_type(request)
+            if request.method in ('POST', 'PUT'):
+                validation.json_body(request.body)
+        except exception.MasakariException as error:
+            return faults.from_exception(error)
         if request.path_info in ('', '/'):
             body, status = version_list(request), 200
         else:

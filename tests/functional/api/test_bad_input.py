@@ -85,3 +85,27 @@ def test_text_plain_with_an_unknown_charset_is_read_as_json(client):
     response = client('POST', '/v1/segments', data=b'{}', headers={
         'Content-Type': 'text/plain; charset=bogus'})
     fault(response, 'badRequest', 400, "'segment' is a required property")
+
+
+@pytest.mark.parametrize('method, path', [
+    ('POST', '/'), ('GET', '/'), ('DELETE', '/'), ('PUT', '/x'),
+    ('GET', '/v1/segments'), ('POST', '/v1/segments')])
+@pytest.mark.parametrize('content_type', [
+    'application/xml', 'Application/JSON', 'TEXT/PLAIN',
+    'application/json ; charset=UTF-8',
+    'application/x-www-form-urlencoded; charset=bogus'])
+def test_media_type_is_compared_as_sent(client, method, path, content_type):
+    # As upstream: the root app checks it too, before the body; case and a
+    # blank before the ';' count.
+    response = client(method, path, data=b'{x', headers={
+        'Content-Type': content_type})
+    fault(response, 'badMediaType', 415, 'Unsupported Content-Type')
+
+
+@pytest.mark.parametrize('path', ['/', '/v1/segments'])
+@pytest.mark.parametrize('body', [
+    b'\xef\xbb\xbf{}', b'\xff\xfe{\x00}\x00', b'{\x00}\x00', b'{"a": "\xff"}'])
+def test_json_that_is_not_plain_utf8_is_malformed(client, path, body):
+    response = client('POST', path, data=body, headers={
+        'Content-Type': 'application/json; charset=utf-16'})
+    fault(response, 'badRequest', 400, 'Malformed request body')
