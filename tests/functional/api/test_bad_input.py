@@ -109,3 +109,17 @@ def test_json_that_is_not_plain_utf8_is_malformed(client, path, body):
     response = client('POST', path, data=body, headers={
         'Content-Type': 'application/json; charset=utf-16'})
     fault(response, 'badRequest', 400, 'Malformed request body')
+
+
+@pytest.mark.parametrize('content_type', ['application/json', 'text/plain'])
+def test_chunked_body_over_the_limit_is_an_overlimit_fault(client,
+                                                           content_type):
+    # Upstream: 400 "None is not of type 'object'".
+    def chunks():
+        yield b'{"segment": {"description": "'
+        yield b'd' * 120 * 1024
+        yield b'"}}'
+
+    response = client('POST', '/v1/segments', data=chunks(),
+                      headers={'Content-Type': content_type})
+    fault(response, 'overLimit', 413)
