@@ -394,17 +394,20 @@ def _shifted(moment: datetime.datetime,
 
 def _is_duplicate(session, host_uuid: str, values: dict,
                   window_seconds: int) -> bool:
-    """An equal notification generated within ``window_seconds`` either side
-    of this one. Upstream has no upper bound, so one notification stamped
-    far in the future made every later one of its host a duplicate."""
+    """An equal notification generated no earlier than ``window_seconds``
+    before this one. As upstream, one generated later counts too; but one
+    generated more than the window after this one counts only while it was
+    received within the window, so that a clock set far ahead cannot make
+    every later notification of its host a duplicate."""
     model = models.Notification
     generated = values['generated_time']
     window = datetime.timedelta(seconds=window_seconds)
     query = session.query(model.id).filter(
         model.deleted == 0, model.type == values['type'],
         model.source_host_uuid == host_uuid,
-        model.generated_time.between(_shifted(generated, -window),
-                                     _shifted(generated, window)),
+        model.generated_time >= _shifted(generated, -window),
+        sa.or_(model.generated_time <= _shifted(generated, window),
+               model.created_at >= models.utcnow_seconds() - window),
         model.payload == _payload_text(values['payload']))
     return session.query(query.exists()).scalar()
 

@@ -2,14 +2,16 @@
 on SQLite, MariaDB and PostgreSQL.
 
 A time that has no UTC equivalent is refused with a 400 naming the field; any
-other time is stored as sent, and one far in the future does not make later
-notifications of the host duplicates.
+other time is stored as sent, and one far in the future makes later
+notifications of its host duplicates only while it is recent.
 """
 import datetime
 
 import pytest
 import requests
+import sqlalchemy as sa
 
+from masakari.db import models
 from tests.support import seed
 
 PAYLOAD = {'event': 'STOPPED', 'process_name': 'nova-compute'}
@@ -38,7 +40,7 @@ def server(api_server, database_url):
     return api_server
 
 
-def test_generated_time_at_the_calendar_edges(server):
+def test_generated_time_at_the_calendar_edges(server, database_url):
     for value in NO_UTC_EQUIVALENT:
         r = post(server, 'edge0', value)
         assert r.status_code == 400, (value, r.text)
@@ -51,11 +53,25 @@ def test_generated_time_at_the_calendar_edges(server):
         assert r.json()['notification']['generated_time'] == stored
         # The same notification again is still a duplicate.
         assert post(server, f'edge{i}', value).status_code == 409, value
-    # A notification stamped far in the future does not make the next ones
-    # of its host duplicates.
-    assert post(server, 'future', '9999-12-31T23:59:59').status_code == 202
+    # A notification stamped far in the future makes the next ones of its
+    # host duplicates only while it is recent, as any other.
+    far = post(server, 'future', '9999-12-31T23:59:59')
+    assert far.status_code == 202
     now = datetime.datetime.now(datetime.timezone.utc).strftime(
         '%Y-%m-%dT%H:%M:%SZ')
+    assert post(server, 'future', now).status_code == 409
+    received_ten_minutes_ago(database_url,
+                             far.json()['notification']['notification_uuid'])
     r = post(server, 'future', now)
     assert r.status_code == 202, r.text
     assert post(server, 'future', now).status_code == 409
+    assert post(server, 'future', '9999-12-31T23:59:59').status_code == 409
+
+
+def received_ten_minutes_ago(database_url: str, notification_uuid: str) -> None:
+    engine = sa.create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(sa.update(models.Notification).where(
+            models.Notification.notification_uuid == notification_uuid).values(
+            created_at=models.utcnow_seconds() - datetime.timedelta(minutes=10)))
+    engine.dispose()
