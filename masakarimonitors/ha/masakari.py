@@ -15,6 +15,12 @@ LOG = logging.getLogger(__name__)
 # maintenance (409), a host in no failover segment (400).
 _FINAL_STATUSES = (400, 409)
 
+# Seconds a request to Keystone or Masakari may take when [api] timeout is
+# unset (keystoneauth would wait for ever): a hung API then costs one failed
+# try, and the retry and give-up logic goes on. Generous beside the API's
+# usual answer in milliseconds, short beside the retry interval's scale.
+DEFAULT_REQUEST_TIMEOUT = 30
+
 
 def _wire_time(value) -> str:
     # Always with microseconds and no zone, whatever the value's microsecond.
@@ -31,8 +37,11 @@ def make_instance_ha_client():
     """
     from openstack import connection
     auth = ks_loading.load_auth_from_conf_options(CONF, 'api')
-    session = ks_loading.load_session_from_conf_options(CONF, 'api',
-                                                        auth=auth)
+    timeout = CONF.api.timeout
+    if timeout is None:
+        timeout = DEFAULT_REQUEST_TIMEOUT
+    session = ks_loading.load_session_from_conf_options(
+        CONF, 'api', auth=auth, timeout=timeout)
     conn = connection.Connection(session=session,
                                  interface=CONF.api.api_interface,
                                  region_name=CONF.api.region)

@@ -1,6 +1,10 @@
 """The shared notification client against the real masakari-api (behind a
 real Keystone) and against a stub answering 500."""
+import contextlib
 import datetime
+import socket
+import threading
+import time
 
 import pytest
 
@@ -122,3 +126,57 @@ def test_unreachable_api_is_retried(monitors_conf, monitor_logs):
     levels = [level for level, _ in _messages(monitor_logs)]
     assert levels == ['INFO', 'WARNING', 'ERROR']
     assert sleeps == [3]
+
+
+@contextlib.contextmanager
+def _silent_api():
+    """A TCP server on 127.0.0.1 that accepts connections and never answers;
+    yields (url, accepted connections)."""
+    listener = socket.create_server(('127.0.0.1', 0))
+    accepted = []
+
+    def accept():
+        with contextlib.suppress(OSError):
+            while True:
+                accepted.append(listener.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f'http://127.0.0.1:{listener.getsockname()[1]}', accepted
+    finally:
+        listener.close()
+        for conn in accepted:
+            conn.close()
+
+
+def _silent_api_options(url: str) -> dict:
+    return {'auth_url': f'{url}/identity', 'username': 'u', 'password': 'p',
+            'project_name': 'p', 'user_domain_name': 'Default',
+            'project_domain_name': 'Default'}
+
+
+def test_api_that_never_answers_counts_as_a_failed_try(monitors_conf,
+                                                        monitor_logs):
+    with _silent_api() as (url, accepted):
+        monitors_conf({'api': {**_silent_api_options(url), 'timeout': '1'}})
+        sleeps = []
+        sender = masakari.SendNotification(sleep=sleeps.append)
+        started = time.monotonic()
+        thread = threading.Thread(target=sender.send_notification,
+                                  args=(2, 5, _event('compute-1')),
+                                  daemon=True)
+        thread.start()
+        thread.join(15)
+        assert not thread.is_alive(), 'the client waited for ever'
+        assert time.monotonic() - started < 10
+        assert len(accepted) == 3                    # retry_max + 1
+        assert sleeps == [5, 5]
+        levels = [level for level, _ in _messages(monitor_logs)]
+        assert levels == ['INFO', 'WARNING', 'WARNING', 'ERROR']
+
+
+def test_requests_are_bounded_when_no_timeout_is_configured(monitors_conf):
+    with stub_api.StubAPI() as stub:
+        monitors_conf({'api': stub.api_options()})
+        client = masakari.make_instance_ha_client()
+    assert client.session.timeout == masakari.DEFAULT_REQUEST_TIMEOUT == 30
