@@ -80,13 +80,19 @@ def _paginate(session, query, model, list_query: ListQuery,
     column tuples, which is much cheaper than building ORM objects; hosts
     need their segment relationship and pass False."""
     columns = model.__table__.columns
-    sort_keys = list(list_query.sort_keys)
-    for key in sort_keys:
+    for key in list_query.sort_keys:
         if key not in columns:
             raise exception.InvalidSortKey(key=key)
     first_dir = list_query.sort_dirs[0] if list_query.sort_dirs else 'desc'
-    sort_dirs = list(list_query.sort_dirs)
-    sort_dirs += [first_dir] * (len(sort_keys) - len(sort_dirs))
+    all_dirs = list(list_query.sort_dirs)
+    all_dirs += [first_dir] * (len(list_query.sort_keys) - len(all_dirs))
+    # A repeated key changes nothing in the order (its first direction
+    # wins); dropping it keeps the query small however many are sent.
+    directions = {}
+    for key, direction in zip(list_query.sort_keys, all_dirs):
+        directions.setdefault(key, direction)
+    sort_keys = list(directions)
+    sort_dirs = list(directions.values())
     for tie_breaker in ('created_at', 'id'):
         if tie_breaker not in sort_keys:
             sort_keys.append(tie_breaker)
@@ -113,8 +119,13 @@ def _filter_exact(query, model, filters: dict, names: tuple[str, ...]):
         members = getattr(column.type, 'enums', None)
         if members is not None and filters[name] not in members:
             return query.filter(sa.false())
+        if isinstance(filters[name], str) and not _storable(filters[name]):
+            return query.filter(sa.false())
         query = query.filter(column == filters[name])
     return query
+
+
+_MAX_ID = 2**31 - 1
 
 
 def _get_marker(session, model, marker: str):
@@ -122,10 +133,20 @@ def _get_marker(session, model, marker: str):
         marker_id = int(marker)
     except (TypeError, ValueError):
         raise exception.MarkerNotFound(marker=marker)
+    # Ids are 32-bit on every database; a larger number is no row, and
+    # binding one beyond 64 bits fails in the driver.
+    if not 0 < marker_id <= _MAX_ID:
+        raise exception.MarkerNotFound(marker=marker)
     row = session.query(model).filter_by(id=marker_id, deleted=0).first()
     if row is None:
         raise exception.MarkerNotFound(marker=marker)
     return row
+
+
+def _storable(value: str) -> bool:
+    """Whether ``value`` can be a stored string: PostgreSQL refuses any
+    text with a NUL character, which therefore matches no row."""
+    return '\x00' not in value
 
 
 def _soft_delete(row) -> None:
@@ -152,9 +173,9 @@ def segment_get_all(context, filters: dict, list_query: ListQuery):
 
 
 def _segment_get(session, segment_uuid: str):
-    row = session.query(models.FailoverSegment).filter_by(
-        uuid=segment_uuid, deleted=0).first()
-    if row is None:
+    row = _storable(segment_uuid) and session.query(
+        models.FailoverSegment).filter_by(uuid=segment_uuid, deleted=0).first()
+    if not row:
         raise exception.FailoverSegmentNotFound(id=segment_uuid)
     return row
 
@@ -252,9 +273,10 @@ def host_get_all(context, segment_uuid: str, filters: dict,
 
 
 def _host_get(session, host_uuid: str, segment_uuid: str):
-    row = session.query(models.Host).filter_by(
-        uuid=host_uuid, failover_segment_id=segment_uuid, deleted=0).first()
-    if row is None:
+    row = _storable(host_uuid + segment_uuid) and session.query(
+        models.Host).filter_by(uuid=host_uuid, failover_segment_id=segment_uuid,
+                               deleted=0).first()
+    if not row:
         raise exception.HostNotFoundUnderFailoverSegment(
             host_uuid=host_uuid, segment_uuid=segment_uuid)
     return row
@@ -345,9 +367,10 @@ def notification_get_all(context, filters: dict, list_query: ListQuery):
 
 @context_manager.reader
 def notification_get_by_uuid(context, notification_uuid: str):
-    row = context.session.query(models.Notification).filter_by(
-        notification_uuid=notification_uuid, deleted=0).first()
-    if row is None:
+    row = _storable(notification_uuid) and context.session.query(
+        models.Notification).filter_by(notification_uuid=notification_uuid,
+                                       deleted=0).first()
+    if not row:
         raise exception.NotificationNotFound(id=notification_uuid)
     return row
 
@@ -458,9 +481,9 @@ def vmove_get_all(context, notification_uuid: str, filters: dict,
 
 @context_manager.reader
 def vmove_get_by_uuid(context, vmove_uuid: str):
-    row = context.session.query(models.VMove).filter_by(
-        uuid=vmove_uuid, deleted=0).first()
-    if row is None:
+    row = _storable(vmove_uuid) and context.session.query(
+        models.VMove).filter_by(uuid=vmove_uuid, deleted=0).first()
+    if not row:
         raise exception.VMoveNotFound(id=vmove_uuid)
     return row
 
