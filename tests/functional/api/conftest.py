@@ -34,3 +34,13 @@ def api_server_on(nova_standin, tmp_path):
 @pytest.fixture
 def api_server(api_server_on, database_url):
     return api_server_on(database_url)
+
+
+@pytest.fixture
+def servers():
+    """API servers a test starts; each is stopped (and its log checked)
+    when the test ends."""
+    started = []
+    yield started
+    for server in started:
+        server.stop()

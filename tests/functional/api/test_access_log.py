@@ -4,7 +4,6 @@ with the request's id when it has one: to a log file and to journald."""
 import re
 import subprocess
 
-import pytest
 import requests
 
 from tests.support import api_server
@@ -29,14 +28,6 @@ def _start(tmp_path, extra: str = '', command=None) -> api_server.APIServer:
     argv = [str(api_server.BIN / 'masakari-api'), '--config-file', str(config)]
     return api_server.APIServer(config, port, tmp_path / 'api.out',
                                 command=command(argv) if command else None)
-
-
-@pytest.fixture
-def servers():
-    started = []
-    yield started
-    for server in started:
-        server.stop()
 
 
 def _access_lines(log: str) -> list[re.Match]:

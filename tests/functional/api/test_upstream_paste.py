@@ -83,14 +83,6 @@ def _start(tmp_path: pathlib.Path, paste: str, auth_strategy: str,
     return api_server.APIServer(config, port, tmp_path / 'api.log')
 
 
-@pytest.fixture
-def servers():
-    started = []
-    yield started
-    for server in started:
-        server.stop()
-
-
 def _authtoken(keystone) -> str:
     return '[keystone_authtoken]\n' + ''.join(
         f'{key} = {value}\n'
