@@ -29,6 +29,12 @@ engine_opts = [
     cfg.IntOpt('check_expired_notifications_interval', default=600,
                help='Seconds between two runs of the periodic task that '
                     'fails expired notifications.'),
+    cfg.IntOpt('notification_heartbeat_interval', default=10, min=1,
+               help='Seconds between two refreshes of the updated_at of a '
+                    'running notification by the engine recovering it. '
+                    'Without [coordination], another engine resumes a '
+                    'running notification only once its updated_at has not '
+                    'changed for three times this long.'),
     cfg.IntOpt('notifications_expired_interval', default=86400,
                help='Age in seconds (of generated_time) after which an '
                     'unfinished notification is failed.'),

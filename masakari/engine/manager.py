@@ -6,7 +6,9 @@ Status machine: new -> running -> finished | ignored | error; error is
 retried once by the periodic task, then failed; anything unfinished for
 longer than ``notifications_expired_interval`` is failed.
 """
+import contextlib
 import json
+import threading
 
 import oslo_messaging as messaging
 from oslo_config import cfg
@@ -26,6 +28,9 @@ LOG = logging.getLogger(__name__)
 
 DRIVER_GROUP = 'masakari.driver'
 SEGMENT_DISABLED_MESSAGE = 'Recovery aboart: the segment HA is disabled.'
+# Heartbeats a running notification may miss before, without coordination,
+# it counts as abandoned by its engine.
+MISSED_HEARTBEATS = 3
 # The accepted vir_domain_event of each VM event.
 VM_EVENTS = {'LIFECYCLE': 'STOPPED_FAILED',
              'QEMU_GUEST_AGENT_ERROR': 'STOPPED_FAILED',
@@ -66,10 +71,9 @@ class MasakariManager:
 
     def __init__(self, driver=None):
         self.driver = driver or load_driver()
-        # Without coordination an engine only knows its own locks: it can
-        # tell that a running notification is orphaned only before it has
-        # started any work itself, i.e. on its first periodic pass.
-        self._first_pass = True
+        # Running notifications as last seen by the periodic task: their
+        # updated_at, and since when (monotonic) it has been that.
+        self._beats_seen: dict[str, tuple[object, float]] = {}
 
     # -- RPC ------------------------------------------------------------------
 
@@ -120,7 +124,8 @@ class MasakariManager:
                 return
             current = db.notification_update(context, row.notification_uuid,
                                              {'status': 'running'})
-            status = self._handle(context, current)
+            with _heartbeat(row.notification_uuid):
+                status = self._handle(context, current)
             LOG.info('Notification %s exits with status: %s.',
                      row.notification_uuid, status)
             db.notification_update(context, row.notification_uuid, {'status': status})
@@ -297,19 +302,42 @@ class MasakariManager:
 
     def _resume_orphaned(self, context) -> None:
         """Run again the notifications left running by an engine that
-        died: nobody holds their host's lock. The recovery flows resume
-        from their vmoves, so no instance is evacuated twice."""
-        if not (self._first_pass or locks.distributed()):
-            return
-        self._first_pass = False
-        for row in db.notifications_with_status(context, ('running',)):
-            if _older_than(row, CONF.notifications_expired_interval):
-                continue
+        died. The recovery flows resume from their vmoves, so no instance
+        is evacuated twice."""
+        running = [row for row in db.notifications_with_status(context, ('running',))
+                   if not _older_than(row, CONF.notifications_expired_interval)]
+        # With coordination, the host lock of a live engine proves that
+        # the notification is in hand. Without, only its heartbeat does.
+        if not locks.distributed():
+            running = self._silent(running)
+        for row in running:
             try:
                 self._process(context, row, _event_data(row), resume=True)
             except exception.LockAlreadyAcquired:
                 LOG.info('Notification %s is being processed; not resumed.',
                          row.notification_uuid)
+
+    def _silent(self, rows: list) -> list:
+        """The ``rows`` whose updated_at this engine has seen unchanged for
+        longer than MISSED_HEARTBEATS heartbeats.
+
+        Whether updated_at changes, not how old it is, tells: engines' and
+        database nodes' clocks may disagree (Galera nodes each have their
+        own), a value that stops changing means the same on all of them.
+        The cost is that a freshly started engine watches for that long
+        before it resumes anything.
+        """
+        now = waits.clock().monotonic()
+        window = MISSED_HEARTBEATS * CONF.notification_heartbeat_interval
+        seen, silent = {}, []
+        for row in rows:
+            last = self._beats_seen.get(row.notification_uuid)
+            since = last[1] if last is not None and last[0] == row.updated_at else now
+            seen[row.notification_uuid] = (row.updated_at, since)
+            if now - since > window:
+                silent.append(row)
+        self._beats_seen = seen
+        return silent
 
     def _check_expired_notifications(self, context) -> None:
         for row in db.notifications_with_status(context, ('running', 'error', 'new')):
@@ -318,6 +346,31 @@ class MasakariManager:
                                        {'status': 'failed'})
                 LOG.error("Periodic task 'check_expired_notifications': "
                           'Notification %s is expired.', row.notification_uuid)
+
+
+@contextlib.contextmanager
+def _heartbeat(notification_uuid: str):
+    """Refresh the notification's updated_at while the block runs, so
+    that other engines can tell that it is in hand."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        context = masakari_context.get_admin_context()
+        while not stop.wait(CONF.notification_heartbeat_interval):
+            try:
+                db.notification_update(context, notification_uuid, {})
+            except Exception as error:
+                LOG.warning('Could not refresh notification %s: %s',
+                            notification_uuid, error)
+
+    thread = threading.Thread(target=beat, daemon=True,
+                              name=f'heartbeat-{notification_uuid}')
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _older_than(row, seconds: int) -> bool:

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from oslo_db.sqlalchemy import enginefacade
 
+import novasim
 from masakari import context as masakari_context
 from masakari import exception
 from masakari import objects
@@ -20,6 +21,7 @@ from masakari.db import migration
 from masakari.db import models
 from masakari.engine import locks
 from masakari.engine import manager as engine_manager
+from masakari.engine import waits
 from tests.support import recovery
 from tests.support import seed
 
@@ -219,19 +221,40 @@ def test_bad_input_from_an_old_api_is_ignored(manager, database, events, type_, 
                                    'notification.process.end']
 
 
-def test_first_periodic_pass_resumes_what_a_dead_engine_left_running(manager, database,
-                                                                       events):
+@pytest.fixture
+def clock():
+    fake = novasim.FakeClock()
+    real = waits.set_clock(fake)
+    yield fake
+    waits.set_clock(real)
+
+
+def beat(database, notification_uuid: str, beats: int) -> None:
+    """What the heartbeat of a live engine does to its notification."""
+    _, engine = database
+    with engine.begin() as conn:
+        conn.execute(models.Notification.__table__.update().where(
+            models.Notification.notification_uuid == notification_uuid).values(
+            updated_at=models.utcnow_seconds() + datetime.timedelta(seconds=beats)))
+
+
+def test_a_running_notification_is_resumed_once_its_heartbeat_stops(manager, database,
+                                                                    events, clock):
     left = insert(database, 'COMPUTE_HOST', dict(HOST_PAYLOAD, event='STARTED'),
                   status='running')
+    beating = insert(database, 'COMPUTE_HOST', dict(HOST_PAYLOAD, event='STARTED'),
+                     status='running')
     admin = masakari_context.get_admin_context()
+    interval = CONF.notification_heartbeat_interval
+    # Seen unchanged for three heartbeats is not yet longer than three.
+    for beats in range(4):
+        manager._process_unfinished_notifications(admin)
+        assert stored(database, left).status == 'running'
+        clock.advance(interval)
+        beat(database, beating, beats)
     manager._process_unfinished_notifications(admin)
     assert stored(database, left).status == 'finished'
-    # Without coordination, later passes cannot tell another engine's work
-    # from an orphan, and leave running notifications alone.
-    later = insert(database, 'COMPUTE_HOST', dict(HOST_PAYLOAD, event='STARTED'),
-                   status='running')
-    manager._process_unfinished_notifications(admin)
-    assert stored(database, later).status == 'running'
+    assert stored(database, beating).status == 'running'
 
 
 def test_a_running_notification_whose_host_is_busy_is_not_resumed(manager, database,
