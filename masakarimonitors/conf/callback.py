@@ -8,6 +8,16 @@ callback_opts = [
     cfg.IntOpt('retry_interval', default=10,
                help='Trial interval of time of the notification processing '
                     'is error(in seconds).'),
+    cfg.IntOpt('notification_threads', default=10, min=1,
+               help='Most notifications the instance monitor sends at '
+                    'once, each with its retries; the others wait in a '
+                    'queue. Threads are started as needed and end when '
+                    'the queue is empty.'),
+    cfg.IntOpt('notification_queue_size', default=1000, min=1,
+               help='Most distinct notifications (instance, event and '
+                    'detail) that may wait to be sent. A repeat of a '
+                    'waiting notification replaces it; beyond this many '
+                    'waiting, new ones are dropped and logged.'),
 ]
 
 

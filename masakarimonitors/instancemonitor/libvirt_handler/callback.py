@@ -11,8 +11,8 @@ LOG = logging.getLogger(__name__)
 
 
 class Callback:
-    """Runs in a thread of its own per event, so a slow or unreachable API
-    never holds up libvirt's event loop."""
+    """Runs in one of the notification queue's threads, so a slow or
+    unreachable API never holds up libvirt's event loop."""
 
     def __init__(self, notifier: masakari.SendNotification | None = None):
         self.notifier = notifier or masakari.SendNotification()

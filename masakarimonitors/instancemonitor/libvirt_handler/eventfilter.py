@@ -1,6 +1,5 @@
 """Decides which libvirt domain events are reported (spec §4.3, §4.4)."""
 import socket
-import threading
 
 from oslo_log import log as logging
 
@@ -8,6 +7,7 @@ from masakarimonitors.conf import CONF
 from masakarimonitors.ha import events
 from masakarimonitors.instancemonitor.libvirt_handler import callback
 from masakarimonitors.instancemonitor.libvirt_handler import eventfilter_table
+from masakarimonitors.instancemonitor.libvirt_handler import notification_queue
 
 LOG = logging.getLogger(__name__)
 
@@ -22,10 +22,12 @@ _RECEIVED = ('libvirt Event Received.type = %s' + _GAP +
 class EventFilter:
     def __init__(self, notifier=None) -> None:
         self.callback = callback.Callback(notifier)
+        self.queue = notification_queue.NotificationQueue(
+            self.callback.libvirt_event_callback)
 
     def vir_event_filter(self, event_id: int, event_type: int, detail: int,
                          domain_uuid: str) -> None:
-        """Start a notification for a listed event; drop the others."""
+        """Queue a notification for a listed event; drop the others."""
         hostname = CONF.hostname or socket.gethostname()
         current_time = events.utcnow()
         LOG.debug(_RECEIVED, events.TYPE_VM, hostname, domain_uuid,
@@ -37,11 +39,10 @@ class EventFilter:
                 LOG.debug('Event Filter Unmatched.')
                 return
             LOG.debug('Event Filter Matched.')
-            threading.Thread(
-                target=self.callback.libvirt_event_callback,
-                args=(event_name, details[detail], domain_uuid, hostname,
-                      current_time),
-                name=f'notify-{domain_uuid}', daemon=True).start()
+            detail_name = details[detail]
+            self.queue.put((domain_uuid, event_name, detail_name),
+                           (event_name, detail_name, domain_uuid, hostname,
+                            current_time))
         except KeyError:
             LOG.debug('virEventFilter KeyError')
         except IndexError:
