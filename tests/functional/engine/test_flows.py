@@ -14,6 +14,7 @@ from masakari import exception
 from masakari.db import api as db
 from masakari.engine import progress
 from masakari.engine.drivers.taskflow import TaskFlowDriver
+from masakari.engine.drivers.taskflow import host_failure
 from tests.support import recovery
 from tests.support.recovery import Bench
 from tests.support.scenarios import HOST_CASES
@@ -96,15 +97,15 @@ def test_resumed_run_moves_each_instance_once(tmp_path):
     vmove was written as ongoing but Nova never got the request. Each ends
     succeeded through its first vmove, and only i3 is evacuated."""
     with recovery.bench(tmp_path) as bench:
-        for name in ('i1', 'i2', 'i3'):
-            bench.add_server(name, locked=True)
-        bench.sim.cloud.set_server(IDS['i1'], host='h2', node='h2')
-        bench.sim.cloud.evacuate(IDS['i2'], force=True, host='h2')
         notification = str(uuid.uuid4())
         for name in ('i1', 'i2', 'i3'):
-            db.vmove_create(bench.context, {
+            bench.add_server(name)
+            vmove = db.vmove_create(bench.context, {
                 'notification_uuid': notification, 'instance_uuid': IDS[name],
                 'instance_name': name, 'source_host': 'h1', 'status': 'ongoing'})
+            bench.sim.cloud.lock_server(IDS[name], host_failure.evacuation_lock_reason(vmove))
+        bench.sim.cloud.set_server(IDS['i1'], host='h2', node='h2')
+        bench.sim.cloud.evacuate(IDS['i2'], force=True, host='h2')
         run = start_host_recovery(bench, 'auto', notification)
         assert raised(run) is None
         moves = bench.vmoves(notification)

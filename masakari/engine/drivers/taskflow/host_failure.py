@@ -163,11 +163,33 @@ class EvacuateInstancesTask(HostFailureTask):
                        f"'{host_name}'")
             self.update_details(message, 0.7)
             raise exception.HostRecoveryFailureException(message)
+        # Only when a vmove could not even be written as failed (its
+        # worker's error is logged): never report those instances recovered.
+        undone = [v.instance_uuid for v in vmoves if v.status in UNDONE]
+        if undone:
+            message = (f"Instances '{','.join(undone)}' were not evacuated from host "
+                       f"'{host_name}': vmove status is still pending")
+            self.update_details(message, 0.7)
+            raise exception.HostRecoveryFailureException(message)
         self.update_details('Evacuation process completed!', 1.0)
 
 
 class _Timeout(Exception):
     """A wait of the evacuation ran out; the text is the warning to log."""
+
+
+EVACUATION_LOCK_PREFIX = 'masakari: evacuation for notification '
+
+
+def evacuation_lock_reason(vmove) -> str:
+    """The locked_reason of a server locked while it is evacuated."""
+    return EVACUATION_LOCK_PREFIX + vmove.notification_uuid
+
+
+def is_evacuation_lock(reason: str | None) -> bool:
+    # Any notification's: one whose engine died may have expired since,
+    # and its lock must not outlive it.
+    return bool(reason) and reason.startswith(EVACUATION_LOCK_PREFIX)
 
 
 class InstanceEvacuation:
@@ -182,21 +204,29 @@ class InstanceEvacuation:
         self.server_id = vmove.instance_uuid
 
     def run_logged(self) -> None:
-        # Errors before the vmove is handled leave it pending (upstream lets
-        # them escape the worker, where they are only logged).
+        # Only a vmove that cannot be written escapes run(); its instance is
+        # then reported as not evacuated (see EvacuateInstancesTask._report).
         try:
             self.run()
         except Exception:
             LOG.exception('Evacuation of instance %s failed', self.server_id)
 
     def run(self) -> None:
-        instance = self._get()
-        resumed = self.vmove.status == 'ongoing'
-        # An ongoing vmove's instance was locked by the engine that died.
-        was_locked = self._get().is_locked and not resumed
-        if not was_locked and not instance.is_locked:
-            self.novaclient.lock_server(self.context, self.server_id)
+        """Evacuate; every error, the first Nova call's too, ends the vmove
+        failed with the error's text, so no instance is left pending."""
+        # Until known otherwise: never unlock a server someone else locked.
+        was_locked = True
         try:
+            instance = self._get()
+            resumed = self.vmove.status == 'ongoing'
+            # A server locked for an evacuation by an engine that died (before
+            # or after its vmove turned ongoing) is ours to unlock; any other
+            # lock, an operator's, stays.
+            locked, reason = self.novaclient.get_server_lock(self.context, self.server_id)
+            was_locked = locked and not is_evacuation_lock(reason)
+            if not locked:
+                self.novaclient.lock_server(self.context, self.server_id,
+                                            reason=evacuation_lock_reason(self.vmove))
             if resumed and self._finish_resumed(instance):
                 return
             self._evacuate_and_confirm(instance)
@@ -204,11 +234,21 @@ class InstanceEvacuation:
             LOG.warning(str(timeout))
             self._update_vmove(status='failed', message=TIMEOUT_MESSAGE)
         except Exception as error:
+            LOG.warning('Evacuation of instance %s failed: %s', self.server_id, error)
             self._update_vmove(status='failed', message=str(error))
         finally:
             self._update_vmove(end_time=waits.utcnow())
             if not was_locked:
-                self.novaclient.unlock_server(self.context, self.server_id)
+                self._unlock()
+
+    def _unlock(self) -> None:
+        # The vmove already says how the evacuation ended; a failed unlock
+        # must not hide that.
+        try:
+            self.novaclient.unlock_server(self.context, self.server_id)
+        except Exception as error:
+            LOG.warning('Failed to unlock instance %s after evacuation: %s',
+                        self.server_id, error)
 
     def _evacuate_and_confirm(self, instance) -> None:
         original_state = instance.vm_state
