@@ -330,3 +330,28 @@ def test_a_failing_send_is_logged_and_the_queue_goes_on(
     assert record.getMessage() == ('Failed to send the notification for '
                                    f'instance {"a" * 8} (LIFECYCLE '
                                    'STOPPED_FAILED).')
+
+
+def test_a_sender_that_cannot_start_leaves_its_notification_waiting(
+        monitors_conf, monitor_logs, clock, monkeypatch):
+    _queue_conf(monitors_conf, threads=1)
+    sender = HeldSender()
+    sender.release.set()
+    event_filter = eventfilter.EventFilter(sender)
+    start = threading.Thread.start
+    refused = []
+
+    def start_once_refused(thread):
+        if not refused:
+            refused.append(thread.name)
+            raise RuntimeError("can't start new thread")
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, 'start', start_once_refused)
+    event_filter.vir_event_filter(*FAILED, 'a' * 8)
+    assert _queue_messages(monitor_logs) == [
+        ('ERROR', "Could not start a thread to send notifications (can't "
+                  "start new thread); 1 notifications wait.")]
+    event_filter.vir_event_filter(*FAILED, 'b' * 8)
+    _wait_senders_end()
+    assert [sent[0] for sent in sender.sent] == ['a' * 8, 'b' * 8]

@@ -72,8 +72,20 @@ class NotificationQueue:
                 self._started += 1
                 name = f'notify-{self._started}'
         if start:
+            self._start_sender(name)
+
+    def _start_sender(self, name: str) -> None:
+        try:
             threading.Thread(target=self._run_sender, name=name,
                              daemon=True).start()
+        except RuntimeError as e:
+            # Out of threads (RLIMIT_NPROC, memory): what waits is sent
+            # by a sender started for a later notification.
+            with self._lock:
+                self._senders -= 1
+                waiting = len(self._waiting)
+            LOG.error('Could not start a thread to send notifications '
+                      '(%s); %d notifications wait.', e, waiting)
 
     def _run_sender(self) -> None:
         sent = None
