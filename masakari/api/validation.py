@@ -36,13 +36,40 @@ def check_content_type(request) -> None:
         raise UnsupportedMediaType()
 
 
+# No schema goes more than three levels deep. Anything nested far deeper
+# is refused before it reaches code that recurses over it (the schema
+# validator, the error message's repr), which would otherwise run out of
+# stack near the interpreter's recursion limit.
+MAX_NESTING = 100
+
+
+def _nested_deeper_than(document, limit: int) -> bool:
+    pending = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
+
+
 def json_body(body: bytes):
     """The body as JSON, which upstream reads in UTF-8 only (no BOM, no
-    UTF-16 or UTF-32) whatever charset the Content-Type names."""
+    UTF-16 or UTF-32) whatever charset the Content-Type names, and nested
+    at most MAX_NESTING levels."""
     try:
-        return json.loads(body.decode('utf-8'))
-    except ValueError:
+        document = json.loads(body.decode('utf-8'))
+    except (ValueError, RecursionError):
         raise exception.Invalid('Malformed request body')
+    if _nested_deeper_than(document, MAX_NESTING):
+        raise exception.Invalid('Malformed request body')
+    return document
 
 
 def _printable(char: str) -> bool:
