@@ -58,10 +58,7 @@ def emit(context, resource: str, action: str, phase: str, data: dict,
         return
     payload = _PAYLOADS[resource](data, fault)
     event_type = f'{resource}.{action}.{phase}'
-    if phase == 'error':
-        notifier.error(context.to_dict(), event_type, payload)
-    else:
-        notifier.info(context.to_dict(), event_type, payload)
+    rpc.notify(context.to_dict(), event_type, payload, error=phase == 'error')
 
 
 @contextlib.contextmanager
