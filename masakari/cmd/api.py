@@ -1,7 +1,8 @@
 """masakari-api: the REST API on a pre-forking, threaded WSGI server.
 
 gunicorn's gthread workers give each of ``masakari_api_workers`` processes
-a pool of threads; every worker builds its own app, database engine and RPC
+a pool of threads (masakari.wsgi.worker: a thread serves a request once it
+has come in whole); every worker builds its own app, database engine and RPC
 transport after the fork. Before any worker starts, the master checks what
 would otherwise fail in every worker (the paste pipeline, the certificate,
 the access log format) and exits 1 with one line saying what is wrong.
@@ -77,7 +78,8 @@ class APIServer(gunicorn_base.BaseApplication):
         settings = {
             'bind': [f'{_bind_host()}:{CONF.masakari_api_listen_port}'],
             'workers': workers,
-            'worker_class': 'gthread',
+            # gthread, with each request read before it takes a thread.
+            'worker_class': 'masakari.wsgi.worker.HeadReadingWorker',
             'threads': CONF.wsgi.worker_threads,
             'keepalive': 5 if CONF.wsgi.keep_alive else 0,
             'timeout': 0,
