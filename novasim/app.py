@@ -26,6 +26,7 @@ from novasim.state import Cloud
 from novasim.state import NovaError
 from novasim.state import Timings
 
+_UNAUTHORIZED = 'The request you have made requires authentication.'
 _NOVA_500 = ('Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ '
              "and attach the Nova API log if possible.\n<class 'Exception'>")
 
@@ -144,6 +145,10 @@ class Simulator:
             if fault.status is None:
                 return response
         code = fault.status
+        if code == 401 and service == 'compute':
+            # Nova's 401s come from keystonemiddleware, in Keystone's format.
+            return keystone_error(code, fault.message or _UNAUTHORIZED,
+                                  f'{req.host_url}/identity')
         if service == 'identity':
             default = webob.Response(status=code).status.split(' ', 1)[1]
             return keystone_error(code, fault.message or default, f'{req.host_url}/identity')

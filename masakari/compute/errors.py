@@ -1,8 +1,10 @@
 """Nova's (and Keystone's) errors as masakari exceptions, translated in one place.
 
-400 -> InvalidInput with Nova's text, 403 -> Forbidden with Nova's text,
-404 -> NotFound, 409 -> Conflict, timeouts and connection failures ->
-MasakariException. Other HTTP errors (401, 5xx) are left as they are.
+400 -> InvalidInput, 403 -> Forbidden, 404 -> NotFound, 409 -> Conflict,
+timeouts and connection failures -> MasakariException, each with Nova's (or
+keystoneauth's) own text as its message, which operators then read in vmove
+messages and logs. Other HTTP errors (401, 5xx) are left as they are; their
+text names the URL and carries Nova's message too.
 """
 import functools
 from collections.abc import Callable
@@ -39,16 +41,18 @@ def _unreachable(error: BaseException | None) -> bool:
 def translate(error: Exception) -> Exception:
     """The exception masakari raises for ``error`` (``error`` itself if unmapped)."""
     if _unreachable(error):
-        return exception.MasakariException(reason=str(error))
+        return exception.MasakariException(str(error), reason=str(error))
     status, text = _status_and_text(error)
     if status == 400:
         return exception.InvalidInput(reason=text)
     if status == 403:
         return exception.Forbidden(text)
+    # Given as the message: these classes' own texts ("Conflict.",
+    # "Resource could not be found.") would hide what Nova refused and why.
     if status == 404:
-        return exception.NotFound(reason=text)
+        return exception.NotFound(text, reason=text)
     if status == 409:
-        return exception.Conflict(reason=text)
+        return exception.Conflict(text, reason=text)
     return error
 
 

@@ -321,8 +321,8 @@ def test_every_request_carries_the_context_request_id_and_microversion(sim, cloc
 
 @pytest.mark.parametrize('status, expected_type, expected_text', [
     (400, exception.InvalidInput, 'Invalid input received: No valid host'),
-    (404, exception.NotFound, 'Resource could not be found.'),
-    (409, exception.Conflict, 'Conflict.'),
+    (404, exception.NotFound, 'No valid host'),
+    (409, exception.Conflict, 'No valid host'),
 ])
 def test_nova_errors_are_translated(sim, api, ctx, status, expected_type, expected_text):
     server = server_on_h1(sim)
