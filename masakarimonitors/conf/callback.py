@@ -14,10 +14,11 @@ callback_opts = [
                     'queue. Threads are started as needed and end when '
                     'the queue is empty.'),
     cfg.IntOpt('notification_queue_size', default=1000, min=1,
-               help='Most distinct notifications (instance, event and '
-                    'detail) that may wait to be sent. A repeat of a '
-                    'waiting notification replaces it; beyond this many '
-                    'waiting, new ones are dropped and logged.'),
+               help='Most instances whose notifications may wait to be '
+                    'sent. An instance has at most one waiting '
+                    'notification per event and detail: a repeat replaces '
+                    'it. Notifications of further instances are dropped '
+                    'and logged.'),
 ]
 
 

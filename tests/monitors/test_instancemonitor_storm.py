@@ -21,6 +21,9 @@ from masakarimonitors.instancemonitor import instance
 from masakarimonitors.instancemonitor.libvirt_handler import eventfilter
 from tests.monitors import stub_api
 from tests.monitors.daemon import wait_for
+from tests.monitors.test_instancemonitor import KEEPALIVE
+from tests.monitors.test_instancemonitor import LibvirtTestDriver
+from tests.monitors.test_instancemonitor import Running
 from tests.support import api_server
 
 HOSTNAME = 'compute-7'
@@ -153,6 +156,45 @@ def test_storm_with_the_api_down_keeps_threads_bounded_and_delivers_all(
             for body in stub.notifications} == {HOSTNAME}
 
 
+def test_domains_destroyed_through_libvirt_while_the_api_is_down(
+        monitors_conf, monitor_logs, api_port):
+    # The same through libvirt's own event loop (test:///default driver).
+    monitors_conf({'DEFAULT': {'hostname': HOSTNAME},
+                   'api': api_port.api_options(),
+                   'libvirt': {'connection_uri': 'test:///default'},
+                   'callback': {'retry_max': 100000, 'retry_interval': 1,
+                                'notification_threads': 4}})
+    running = Running(instance.InstancemonitorManager(host=HOSTNAME))
+    driver = LibvirtTestDriver()
+    try:
+        wait_for(lambda: any(r.getMessage() == KEEPALIVE
+                             for r in list(monitor_logs.records)),
+                 10, 'the monitor to watch', interval=0.01)
+        expected = set()
+        most = 0
+        for _ in range(100):
+            domain = driver.create()
+            domain.destroy()
+            expected.add(domain.UUIDString())
+            most = max(most, len(_senders()))
+        assert most <= 4
+        with stub_api.StubAPI() as stub:
+            api_port.open(stub)
+
+            def delivered() -> set:
+                return {body['notification']['payload']['instance_uuid']
+                        for body in list(stub.notifications)}
+            wait_for(lambda: delivered() >= expected, 60,
+                     'every notification', interval=0.1)
+            wait_for(lambda: not _senders(), 10, 'the senders to end')
+        assert delivered() == expected
+        assert {body['notification']['payload']['vir_domain_event']
+                for body in stub.notifications} == {'STOPPED_DESTROYED'}
+    finally:
+        running.stop()
+        driver.close()
+
+
 # The queue's policy, with a sender the test holds --------------------------
 
 QUEUE_LOG = ('masakarimonitors.instancemonitor.libvirt_handler.'
@@ -211,7 +253,7 @@ def _wait_senders_end() -> None:
     wait_for(lambda: not _senders(), 10, 'the senders to end', interval=0.01)
 
 
-def test_a_repeat_replaces_the_waiting_one_in_its_place(
+def test_an_instance_s_notifications_wait_in_order_and_repeats_replace(
         monitors_conf, monitor_logs, clock):
     _queue_conf(monitors_conf, threads=1)
     sender = HeldSender()
@@ -222,7 +264,7 @@ def test_a_repeat_replaces_the_waiting_one_in_its_place(
     event_filter.vir_event_filter(*FAILED, b)           # 12:00:02, waits
     event_filter.vir_event_filter(*FAILED, c)           # 12:00:03, waits
     event_filter.vir_event_filter(*FAILED, b)           # 12:00:04 replaces
-    event_filter.vir_event_filter(*DESTROYED, b)        # 12:00:05, waits
+    event_filter.vir_event_filter(*DESTROYED, b)        # 12:00:05, after b
     assert _queue_messages(monitor_logs) == [
         ('INFO', f'A notification for instance {b} (LIFECYCLE '
                  'STOPPED_FAILED) is already waiting to be sent; the later '
@@ -232,8 +274,8 @@ def test_a_repeat_replaces_the_waiting_one_in_its_place(
     _wait_senders_end()
     assert sender.sent == [(a, 'STOPPED_FAILED', clock(1)),
                            (b, 'STOPPED_FAILED', clock(4)),
-                           (c, 'STOPPED_FAILED', clock(3)),
-                           (b, 'STOPPED_DESTROYED', clock(5))]
+                           (b, 'STOPPED_DESTROYED', clock(5)),
+                           (c, 'STOPPED_FAILED', clock(3))]
     assert _queue_messages(monitor_logs)[1:] == [
         ('INFO', 'No notification waits any more; since the backlog '
                  'began, replaced by a later one: 1, dropped: 0.')]
@@ -250,18 +292,21 @@ def test_beyond_the_queue_size_new_ones_are_dropped_and_counted(
     for domain_uuid in uuids[1:]:
         event_filter.vir_event_filter(*FAILED, domain_uuid)
     event_filter.vir_event_filter(*FAILED, uuids[1])    # replaces, kept
+    event_filter.vir_event_filter(*DESTROYED, uuids[2])  # its instance's
     assert _queue_messages(monitor_logs) == [
         ('WARNING', f'Dropped the notification for instance {uuids[3]} '
-                    '(LIFECYCLE STOPPED_FAILED): 2 notifications are '
-                    'waiting to be sent already. Until no notification '
-                    'waits, further drops are only counted.'),
+                    '(LIFECYCLE STOPPED_FAILED): notifications of 2 '
+                    'instances are waiting to be sent already. Until no '
+                    'notification waits, further drops are only counted.'),
         ('INFO', f'A notification for instance {uuids[1]} (LIFECYCLE '
                  'STOPPED_FAILED) is already waiting to be sent; the later '
                  'one replaces it. Until no notification waits, such '
                  'replacements are only counted.')]
     sender.release.set()
     _wait_senders_end()
-    assert [sent[0] for sent in sender.sent] == uuids[:3]
+    assert [sent[:2] for sent in sender.sent] == [
+        (uuids[0], 'STOPPED_FAILED'), (uuids[1], 'STOPPED_FAILED'),
+        (uuids[2], 'STOPPED_FAILED'), (uuids[2], 'STOPPED_DESTROYED')]
     assert _queue_messages(monitor_logs)[2:] == [
         ('WARNING', 'No notification waits any more; since the backlog '
                     'began, replaced by a later one: 1, dropped: 3.')]
@@ -278,7 +323,7 @@ def test_beyond_the_queue_size_new_ones_are_dropped_and_counted(
         ['WARNING', 'WARNING']
 
 
-def test_a_repeat_during_its_send_is_sent_after_it_not_alongside(
+def test_an_instance_s_notifications_are_sent_one_after_the_other(
         monitors_conf, monitor_logs, clock):
     _queue_conf(monitors_conf, threads=3)
     sender = HeldSender()
@@ -287,15 +332,18 @@ def test_a_repeat_during_its_send_is_sent_after_it_not_alongside(
     event_filter.vir_event_filter(*FAILED, a)
     assert sender.wait_started()[0] == a
     event_filter.vir_event_filter(*FAILED, a)            # waits for the send
+    event_filter.vir_event_filter(*DESTROYED, a)         # and so does this
     event_filter.vir_event_filter(*FAILED, b)            # a thread of its own
     assert sender.wait_started()[0] == b
     assert sender.started.empty()
     assert len(_senders()) == 2
     sender.release.set()
     _wait_senders_end()
-    assert sorted(sender.sent) == [(a, 'STOPPED_FAILED', clock(1)),
-                                   (a, 'STOPPED_FAILED', clock(2)),
-                                   (b, 'STOPPED_FAILED', clock(3))]
+    assert [sent for sent in sender.sent if sent[0] == a] == [
+        (a, 'STOPPED_FAILED', clock(1)), (a, 'STOPPED_FAILED', clock(2)),
+        (a, 'STOPPED_DESTROYED', clock(3))]
+    assert [sent for sent in sender.sent if sent[0] == b] == [
+        (b, 'STOPPED_FAILED', clock(4))]
     assert _queue_messages(monitor_logs) == []
 
 
@@ -351,7 +399,7 @@ def test_a_sender_that_cannot_start_leaves_its_notification_waiting(
     event_filter.vir_event_filter(*FAILED, 'a' * 8)
     assert _queue_messages(monitor_logs) == [
         ('ERROR', "Could not start a thread to send notifications (can't "
-                  "start new thread); 1 notifications wait.")]
+                  "start new thread); notifications of 1 instances wait.")]
     event_filter.vir_event_filter(*FAILED, 'b' * 8)
     _wait_senders_end()
     assert [sent[0] for sent in sender.sent] == ['a' * 8, 'b' * 8]

@@ -130,9 +130,11 @@ print(f'RESULT events={fed} in {elapsed:.1f} s ({fed / elapsed:.0f}/s), '
       + (f'; stopped early at {stop}' if stop else ''), flush=True)
 queue = getattr(event_filter, 'queue', None)
 if queue is not None:
-    print(f'RESULT queue: {len(queue._waiting)} waiting, '
-          f'{len(queue._sending)} being sent, {queue._replaced} replaced, '
-          f'{queue._dropped} dropped', flush=True)
+    waiting = sum(len(kinds) for kinds in queue._waiting.values())
+    print(f'RESULT queue: {waiting} notifications of '
+          f'{len(queue._waiting)} instances waiting, {len(queue._sending)} '
+          f'being sent, {queue._replaced} replaced, {queue._dropped} '
+          f'dropped', flush=True)
 # Upstream's senders are not daemon threads; do not wait for their retries.
 sys.stdout.flush()
 os._exit(0)

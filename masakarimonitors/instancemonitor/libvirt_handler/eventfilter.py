@@ -40,7 +40,7 @@ class EventFilter:
                 return
             LOG.debug('Event Filter Matched.')
             detail_name = details[detail]
-            self.queue.put((domain_uuid, event_name, detail_name),
+            self.queue.put(domain_uuid, (event_name, detail_name),
                            (event_name, detail_name, domain_uuid, hostname,
                             current_time))
         except KeyError:

@@ -4,15 +4,16 @@ libvirt can deliver matched events faster than the API takes them: an
 event storm, or the API down while each notification is retried for
 minutes. One thread per event (upstream's way) then piles up without
 bound. Here at most ``[callback] notification_threads`` threads send, and
-the other notifications wait, one per (instance, event, detail):
+the other notifications wait, grouped by instance:
 
-- a repeat of a waiting notification replaces it (so the latest time is
-  sent) and keeps its place, so a flapping instance cannot crowd out the
-  others;
-- a notification is never sent twice at once: a repeat that comes while
-  it is being sent waits for that send to end;
-- with ``[callback] notification_queue_size`` waiting, a new one is
-  dropped.
+- an instance's notifications are sent one after the other, in the order
+  of their events, and a repeat that comes while one is being sent waits
+  for that send to end;
+- an instance has at most one waiting notification per event and detail:
+  a repeat replaces the waiting one (so the latest time is sent) in its
+  place, and a flapping instance cannot crowd out the others;
+- with notifications of ``[callback] notification_queue_size`` instances
+  waiting, those of a further instance are dropped.
 
 The first replacement and the first drop of a backlog are logged, and once
 nothing waits any more, how many there were.
@@ -26,8 +27,8 @@ from masakarimonitors.conf import CONF
 
 LOG = logging.getLogger(__name__)
 
-# (instance uuid, payload event, payload vir_domain_event)
-Key = tuple[str, str, str]
+# (payload event, payload vir_domain_event)
+Kind = tuple[str, str]
 
 
 class NotificationQueue:
@@ -35,37 +36,44 @@ class NotificationQueue:
         """``send(*arguments)`` sends one notification, retries included."""
         self._send = send
         self._lock = threading.Lock()
-        # Insertion-ordered: the oldest waiting notification comes first.
-        self._waiting: dict[Key, tuple] = {}
-        self._sending: set[Key] = set()
+        # Instance uuid -> its waiting notifications, both in the order they
+        # came: the instance waiting longest comes first.
+        self._waiting: dict[str, dict[Kind, tuple]] = {}
+        # Instances with a notification being sent.
+        self._sending: set[str] = set()
         self._senders = 0
         self._started = 0
         self._replaced = 0
         self._dropped = 0
 
-    def put(self, key: Key, arguments: tuple) -> None:
+    def put(self, instance_uuid: str, kind: Kind, arguments: tuple) -> None:
         """Queue one notification; never blocks libvirt's event loop."""
         with self._lock:
-            if key in self._waiting:
-                self._waiting[key] = arguments
-                self._replaced += 1
-                if self._replaced == 1:
-                    LOG.info('A notification for instance %s (%s %s) is '
-                             'already waiting to be sent; the later one '
-                             'replaces it. Until no notification waits, '
-                             'such replacements are only counted.', *key)
+            waiting = self._waiting.get(instance_uuid)
+            if waiting is not None:
+                # A sender comes for this instance already.
+                if kind in waiting:
+                    self._replaced += 1
+                    if self._replaced == 1:
+                        LOG.info('A notification for instance %s (%s %s) is '
+                                 'already waiting to be sent; the later one '
+                                 'replaces it. Until no notification waits, '
+                                 'such replacements are only counted.',
+                                 instance_uuid, *kind)
+                waiting[kind] = arguments
                 return
             if len(self._waiting) >= CONF.callback.notification_queue_size:
                 self._dropped += 1
                 if self._dropped == 1:
                     LOG.warning('Dropped the notification for instance %s '
-                                '(%s %s): %d notifications are waiting to be '
-                                'sent already. Until no notification waits, '
-                                'further drops are only counted.',
-                                *key, len(self._waiting))
+                                '(%s %s): notifications of %d instances are '
+                                'waiting to be sent already. Until no '
+                                'notification waits, further drops are only '
+                                'counted.', instance_uuid, *kind,
+                                len(self._waiting))
                 return
-            self._waiting[key] = arguments
-            start = (key not in self._sending and self._senders
+            self._waiting[instance_uuid] = {kind: arguments}
+            start = (instance_uuid not in self._sending and self._senders
                      < CONF.callback.notification_threads)
             if start:
                 self._senders += 1
@@ -85,33 +93,38 @@ class NotificationQueue:
                 self._senders -= 1
                 waiting = len(self._waiting)
             LOG.error('Could not start a thread to send notifications '
-                      '(%s); %d notifications wait.', e, waiting)
+                      '(%s); notifications of %d instances wait.', e,
+                      waiting)
 
     def _run_sender(self) -> None:
-        sent = None
+        instance_uuid = None
         while True:
             with self._lock:
-                self._sending.discard(sent)
-                sent = self._next_key()
-                if sent is None:
+                self._sending.discard(instance_uuid)
+                instance_uuid = self._next_instance()
+                if instance_uuid is None:
                     self._senders -= 1
                     if not self._waiting:
                         self._log_backlog_end()
                     return
-                arguments = self._waiting.pop(sent)
-                self._sending.add(sent)
+                waiting = self._waiting[instance_uuid]
+                kind = next(iter(waiting))
+                arguments = waiting.pop(kind)
+                if not waiting:
+                    del self._waiting[instance_uuid]
+                self._sending.add(instance_uuid)
             try:
                 self._send(*arguments)
             except Exception:
                 LOG.exception('Failed to send the notification for instance '
-                              '%s (%s %s).', *sent)
+                              '%s (%s %s).', instance_uuid, *kind)
 
-    def _next_key(self) -> Key | None:
-        # At most one waiting key per key being sent, so this looks at no
-        # more than notification_threads + 1 keys.
-        for key in self._waiting:
-            if key not in self._sending:
-                return key
+    def _next_instance(self) -> str | None:
+        # Instances being sent are at most notification_threads, so this
+        # looks at no more than that many + 1.
+        for instance_uuid in self._waiting:
+            if instance_uuid not in self._sending:
+                return instance_uuid
         return None
 
     def _log_backlog_end(self) -> None:
