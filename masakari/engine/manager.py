@@ -285,9 +285,7 @@ class MasakariManager:
     # -- periodic tasks ---------------------------------------------------------
 
     def _process_unfinished_notifications(self, context) -> None:
-        """Retry error notifications once and new ones nobody picked up;
-        resume running ones whose engine died."""
-        self._resume_orphaned(context)
+        """Retry error notifications once and new ones nobody picked up."""
         for row in db.notifications_with_status(context, ('error', 'new')):
             if row.status == 'error' or _older_than(
                     row, CONF.retry_notification_new_status_interval):
@@ -300,10 +298,11 @@ class MasakariManager:
                           'Notification %s exits with status: failed.',
                           row.notification_uuid)
 
-    def _resume_orphaned(self, context) -> None:
+    def _resume_abandoned_notifications(self, context) -> None:
         """Run again the notifications left running by an engine that
         died. The recovery flows resume from their vmoves, so no instance
-        is evacuated twice."""
+        is evacuated twice. Runs every heartbeat interval, so that an
+        abandoned notification waits for little more than its window."""
         running = [row for row in db.notifications_with_status(context, ('running',))
                    if not _older_than(row, CONF.notifications_expired_interval)]
         # With coordination, the host lock of a live engine proves that

@@ -37,7 +37,9 @@ class EngineService:
                     (self.manager._process_unfinished_notifications,
                      CONF.process_unfinished_notifications_interval),
                     (self.manager._check_expired_notifications,
-                     CONF.check_expired_notifications_interval)):
+                     CONF.check_expired_notifications_interval),
+                    (self.manager._resume_abandoned_notifications,
+                     CONF.notification_heartbeat_interval)):
                 thread = threading.Thread(target=self._run_periodically,
                                           args=(task, spacing), daemon=True,
                                           name=task.__name__)

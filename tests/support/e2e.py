@@ -27,6 +27,8 @@ wait_period_after_power_off = 30
 wait_period_after_power_on = 30
 verify_interval = 1
 periodic_fuzzy_delay = 0
+# An engine that dies leaves its notification to the others after 6 s.
+notification_heartbeat_interval = 2
 # An engine is there to answer: give it time even on a busy machine.
 recovery_workflow_details_timeout = 10
 """

@@ -248,21 +248,24 @@ def test_a_running_notification_is_resumed_once_its_heartbeat_stops(manager, dat
     interval = CONF.notification_heartbeat_interval
     # Seen unchanged for three heartbeats is not yet longer than three.
     for beats in range(4):
-        manager._process_unfinished_notifications(admin)
+        manager._resume_abandoned_notifications(admin)
         assert stored(database, left).status == 'running'
         clock.advance(interval)
         beat(database, beating, beats)
-    manager._process_unfinished_notifications(admin)
+    manager._resume_abandoned_notifications(admin)
     assert stored(database, left).status == 'finished'
     assert stored(database, beating).status == 'running'
 
 
 def test_a_running_notification_whose_host_is_busy_is_not_resumed(manager, database,
-                                                                    events):
+                                                                    events, clock):
     left = insert(database, 'COMPUTE_HOST', dict(HOST_PAYLOAD, event='STARTED'),
                   status='running')
     host_uuid = stored(database, left).source_host_uuid
+    admin = masakari_context.get_admin_context()
+    manager._resume_abandoned_notifications(admin)
+    clock.advance(4 * CONF.notification_heartbeat_interval)
     with locks.lock(f'masakari-{host_uuid}'):
-        manager._process_unfinished_notifications(masakari_context.get_admin_context())
+        manager._resume_abandoned_notifications(admin)
     assert stored(database, left).status == 'running'
     assert events == []

@@ -60,13 +60,6 @@ def test_servers_are_locked_with_a_reason_naming_the_notification(tmp_path):
         assert not bench.server('i1').locked
 
 
-# Engines look for abandoned notifications every 2 s and beat every 2 s: a
-# notification is abandoned after 6 s without a beat.
-PERIODIC = """\
-[DEFAULT]
-process_unfinished_notifications_interval = 2
-notification_heartbeat_interval = 2
-"""
 STOPPED = {'event': 'STOPPED', 'host_status': 'NORMAL', 'cluster_status': 'OFFLINE'}
 # Longer than it takes to start a second engine and watch it for a while;
 # the engine waiting on these requests is killed before they end, and they
@@ -87,7 +80,7 @@ def wait(condition, timeout: float = 60) -> None:
 
 
 def test_a_live_engines_recovery_is_resumed_only_after_it_died(tmp_path):
-    with e2e.deploy(tmp_path, ['r1', 'r2'], extra=PERIODIC) as deployment:
+    with e2e.deploy(tmp_path, ['r1', 'r2']) as deployment:
         deployment.segment('seg-r1', 'auto', ['r1', 'r2'])
         cloud = deployment.sim.cloud
         # A paused server is reset to error, then evacuated: the first
@@ -105,8 +98,8 @@ def test_a_live_engines_recovery_is_resumed_only_after_it_died(tmp_path):
              and in_flight(deployment, theirs.id, 'evacuate'))
 
         second = deployment.start_engine()
-        # Many passes of the second engine, each time longer than the
-        # heartbeat window: the first engine is alive and beating.
+        # The second engine looks every heartbeat (2 s in e2e deployments)
+        # for longer than the window (6 s): the first one is alive and beating.
         time.sleep(10)
         assert 'Resuming notification' not in second.log_text()
         assert deployment.call('GET', f'/notifications/{notification_uuid}',
