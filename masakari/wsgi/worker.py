@@ -16,6 +16,7 @@ the connection serves its next request, as upstream's server does.
 """
 import errno
 import selectors
+import socket
 import ssl
 import time
 from functools import partial
@@ -32,6 +33,8 @@ RECV_SIZE = 65536
 # to a thread: enough for the application to read past the limit and refuse
 # it without waiting on the client.
 CHUNKED_MARGIN = 4 * 65536
+# As gunicorn's graceful close.
+LINGER_SECONDS = 2.0
 
 
 class BodyScanner:
@@ -155,6 +158,13 @@ class Connection(gthread.TConn):
         self.whole_request = False  # body end read before the thread runs
         self.drain = None           # BodyScanner of a body left to discard
         self.continue_sent = False
+        self.linger = None          # the worker's lingering close
+
+    def close(self, graceful=False):
+        if graceful and self.linger is not None:
+            self.linger(self)
+        else:
+            super().close()
 
 
 class HeadReadingWorker(gthread.ThreadWorker):
@@ -171,6 +181,8 @@ class HeadReadingWorker(gthread.ThreadWorker):
         # Connections in the event loop waiting for their request, oldest
         # first (dicts keep insertion order).
         self.reading = {}
+        # Closed connections still read from until the client closes too.
+        self.lingering = {}
         if self.cfg.is_ssl:
             self.ssl_context = gunicorn_sock.ssl_context(self.cfg)
         super().init_process()
@@ -186,6 +198,7 @@ class HeadReadingWorker(gthread.ThreadWorker):
         self.nr_conns += 1
         conn = Connection(self.cfg, client_sock, client_addr,
                           listener.getsockname())
+        conn.linger = self._linger
         if self.cfg.is_ssl:
             conn.sock = self.ssl_context.wrap_socket(
                 client_sock, server_side=True, do_handshake_on_connect=False,
@@ -327,6 +340,43 @@ class HeadReadingWorker(gthread.ThreadWorker):
             if conn.deadline is None or conn.deadline > now:
                 break
             self._drop(conn)
+        for conn, deadline in list(self.lingering.items()):
+            if deadline > now:
+                break
+            self._end_linger(conn)
+
+    def _linger(self, conn):
+        """gunicorn's graceful close (RFC 9112 section 9.6: send FIN, read
+        until the client closes, so that unread bytes do not make the kernel
+        reset the connection and cut the response short), without blocking
+        the event loop for a client that never closes."""
+        try:
+            conn.sock.shutdown(socket.SHUT_WR)
+            conn.sock.setblocking(False)
+            self.poller.register(conn.sock, selectors.EVENT_READ,
+                                 partial(self._on_linger_readable, conn))
+        except (OSError, ValueError):
+            gthread.TConn.close(conn)
+            return
+        self.lingering[conn] = time.monotonic() + LINGER_SECONDS
+
+    def _on_linger_readable(self, conn, _sock):
+        try:
+            while conn.sock.recv(RECV_SIZE):
+                pass
+        except (BlockingIOError, ssl.SSLWantReadError):
+            return
+        except OSError:
+            pass
+        self._end_linger(conn)
+
+    def _end_linger(self, conn):
+        del self.lingering[conn]
+        try:
+            self.poller.unregister(conn.sock)
+        except (KeyError, ValueError, OSError):
+            pass
+        gthread.TConn.close(conn)
 
     def handle_request(self, req, conn):
         if getattr(conn, 'continue_sent', False):

@@ -114,6 +114,22 @@ def test_stalled_connections_leave_the_server_answering(server):
     assert time.monotonic() - opened >= CLIENT_SOCKET_TIMEOUT - 0.5
 
 
+def test_clients_that_do_not_close_leave_the_server_answering(server):
+    # The server closes its side after answering and waits for the client
+    # to close too; these clients never do.
+    lingering = []
+    for _ in range(20):
+        sock = _connect(server)
+        sock.sendall(b'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+        lingering.append(sock)
+    for sock in lingering:
+        assert Responses(sock).next()[0] == 200
+
+    assert requests.get(server.url + '/', timeout=2).status_code == 200
+    for sock in lingering:
+        sock.close()
+
+
 def test_a_request_sent_in_pieces_is_answered(server):
     with _connect(server) as sock:
         for piece in (b'GET / HT', b'TP/1.1\r\nHo', b'st: x\r\n', b'\r\n'):
