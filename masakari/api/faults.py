@@ -37,7 +37,6 @@ def fault_response(code: int, message: str,
     response.body = json.dumps(
         {name: {'code': code, 'message': message}}).encode()
     if version is not None:
-        # Faults name the service "instance-ha", unlike successful answers.
         response.headers['OpenStack-API-Version'] = f'instance-ha {version}'
         response.headers['Vary'] = 'OpenStack-API-Version'
     return response

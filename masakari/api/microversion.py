@@ -29,8 +29,8 @@ def to_str(version: tuple[int, int]) -> str:
 def negotiate(headers) -> tuple[int, int]:
     """The version asked for by the request; the minimum when none is.
 
-    Raises InvalidVersionFormat (no version header in the answer) or
-    VersionNotSupported (the answer echoes the asked version).
+    Raises InvalidVersionFormat or VersionNotSupported; neither answer
+    carries a version header.
     """
     requested = microversion_parse.get_version(headers, SERVICE_TYPE)
     if requested is None:
@@ -43,9 +43,6 @@ def negotiate(headers) -> tuple[int, int]:
         raise InvalidVersionFormat(version=requested)
     version = (int(match.group(1)), int(match.group(2)))
     if not MIN_VERSION <= version <= MAX_VERSION:
-        error = VersionNotSupported(version=requested,
-                                    min=to_str(MIN_VERSION),
-                                    max=to_str(MAX_VERSION))
-        error.requested = requested
-        raise error
+        raise VersionNotSupported(version=requested, min=to_str(MIN_VERSION),
+                                  max=to_str(MAX_VERSION))
     return version

@@ -1,4 +1,6 @@
 """Paste composite that sends a request to the app of its longest prefix."""
+import re
+
 import webob.dec
 import webob.exc
 
@@ -21,7 +23,10 @@ class URLMap:
     def __call__(self, request):
         # The raw WSGI path, not request.path_info: the prefixes are ASCII,
         # and a path that is not UTF-8 is for the app it reaches to refuse.
-        path = request.environ.get('PATH_INFO') or '/'
+        # The release treats a run of slashes as one: //v1//segments is
+        # /v1/segments.
+        path = re.sub('//+', '/', request.environ.get('PATH_INFO') or '/')
+        request.environ['PATH_INFO'] = path
         for prefix, app in self.routes:
             if prefix == '/':
                 return request.get_response(app)

@@ -64,12 +64,13 @@ def _response_type(request, json_suffix: bool) -> str:
 
 def _success(body, status: int, content_type: str,
              version: tuple[int, int]) -> webob.Response:
-    response = webob.Response(status=status, content_type=content_type,
-                              charset=None)
+    response = webob.Response(status=status, charset=None)
+    # Set after construction: webob leaves it off a 204, the release sends it.
+    response.headers['Content-Type'] = content_type
     if body is not None:
         response.body = json.dumps(body).encode()
     response.headers['OpenStack-API-Version'] = (
-        'masakari ' + microversion.to_str(version))
+        f'{microversion.SERVICE_TYPE} {microversion.to_str(version)}')
     response.headers['Vary'] = 'OpenStack-API-Version'
     return response
 
@@ -127,7 +128,10 @@ class V1App:
         except microversion.InvalidVersionFormat as error:
             return faults.from_exception(error)
         except microversion.VersionNotSupported as error:
-            return faults.from_exception(error, error.requested)
+            # The release names no version in a 406, yet says it varies.
+            response = faults.from_exception(error)
+            response.headers['Vary'] = 'OpenStack-API-Version'
+            return response
         except Exception as error:
             return faults.from_exception(
                 error, microversion.to_str(version) if version else None)

@@ -2,7 +2,8 @@
 from masakari.api.schemas import types
 
 create = types.body('notification', {
-    'type': {'type': 'string', 'enum': ['COMPUTE_HOST', 'VM', 'PROCESS']},
+    # A tuple: the error message quotes the enum as the release does.
+    'type': {'type': 'string', 'enum': ('COMPUTE_HOST', 'VM', 'PROCESS')},
     'hostname': types.hostname,
     'generated_time': types.date_time,
     'payload': {

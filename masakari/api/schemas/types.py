@@ -1,11 +1,41 @@
 """Field schemas shared by the request body schemas."""
+import re
+import unicodedata
+
+
+def _printable(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category[0] != 'C' and (category[0] != 'Z' or category == 'Zs')
+
+
+def _printable_ranges() -> str:
+    """A regex character set of the printable characters of the Basic
+    Multilingual Plane, as first-last ranges. Upstream's error message
+    quotes the pattern, so it is spelled the way upstream's is."""
+    ranges, start, previous = [], None, None
+    for code in range(0xFFFF):
+        if _printable(chr(code)):
+            if start is None:
+                start = code
+        elif start is not None:
+            ranges.append((start, previous))
+            start = None
+        previous = code
+    if start is not None:
+        ranges.append((start, previous))
+    return ''.join(re.escape(chr(first)) + ('-' + re.escape(chr(last)) if last != first else '')
+                   for first, last in ranges)
+
+
+# Printable characters and newlines.
+DESCRIPTION_PATTERN = '^[\n%s]*$' % _printable_ranges()
 
 name = {'type': 'string', 'minLength': 1, 'maxLength': 255, 'format': 'name'}
 
-description = {'type': ['string', 'null'], 'format': 'description'}
+description = {'type': ['string', 'null'], 'pattern': DESCRIPTION_PATTERN}
 
 # Upstream allows null here and then fails with a 500; null is refused.
-free_text = {'type': 'string', 'format': 'description'}
+free_text = {'type': 'string', 'pattern': DESCRIPTION_PATTERN}
 
 boolean = {
     'type': ['boolean', 'string'],

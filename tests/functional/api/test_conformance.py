@@ -70,7 +70,7 @@ def test_conformance_cases(api_server):
         assert [link['rel'] for link in doc['links']] == ['self', 'describedby']
         assert doc['media-types'][0]['type'] == \
             'application/vnd.openstack.masakari+json;version=1'
-        assert r.headers['OpenStack-API-Version'] == 'masakari 1.0'
+        assert r.headers['OpenStack-API-Version'] == 'instance-ha 1.0'
         assert r.headers['Vary'] == 'OpenStack-API-Version'
     r = c('GET', '/foo')
     assert r.status_code == 300
@@ -82,13 +82,13 @@ def test_conformance_cases(api_server):
     r = c('GET', '/v1/segments', headers={'OpenStack-API-Version': 'instance-ha 1.4'})
     fault(r, 'masakariFault', 406, 'Version 1.4 is not supported by the API. '
           'Minimum is 1.0 and maximum is 1.3.')
-    assert r.headers['OpenStack-API-Version'] == 'instance-ha 1.4'
+    assert 'OpenStack-API-Version' not in r.headers
     r = c('GET', '/v1/segments', headers={'OpenStack-API-Version': 'instance-ha 1.01'})
     assert fault(r, 'badRequest', 400).startswith('API Version String 1.01 is of invalid')
     assert 'OpenStack-API-Version' not in r.headers
-    for asked, answered in (('instance-ha latest', 'masakari 1.3'),
-                            ('masakari 1.2', 'masakari 1.0'),
-                            ('instance-ha 1.1, compute 2.1', 'masakari 1.1')):
+    for asked, answered in (('instance-ha latest', 'instance-ha 1.3'),
+                            ('masakari 1.2', 'instance-ha 1.0'),
+                            ('instance-ha 1.1, compute 2.1', 'instance-ha 1.1')):
         r = c('GET', '/v1/segments', headers={'OpenStack-API-Version': asked})
         assert r.status_code == 200
         assert r.headers['OpenStack-API-Version'] == answered
@@ -108,7 +108,7 @@ def test_conformance_cases(api_server):
     r = c('POST', '/v1/segments', json={'segment': dict(seg_b, enabled='no')},
           headers=V12)
     assert r.status_code == 201 and r.json()['segment']['enabled'] is False
-    assert r.headers['OpenStack-API-Version'] == 'masakari 1.2'
+    assert r.headers['OpenStack-API-Version'] == 'instance-ha 1.2'
     seg14 = r.json()['segment']
     r = c('POST', '/v1/segments', json={'segment': {'recovery_method': 'auto',
                                                     'service_type': 'C'}})
