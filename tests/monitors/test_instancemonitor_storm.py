@@ -400,6 +400,8 @@ def test_a_sender_that_cannot_start_leaves_its_notification_waiting(
     assert _queue_messages(monitor_logs) == [
         ('ERROR', "Could not start a thread to send notifications (can't "
                   "start new thread); notifications of 1 instances wait.")]
-    event_filter.vir_event_filter(*FAILED, 'b' * 8)
+    # A repeat tries again.
+    event_filter.vir_event_filter(*DESTROYED, 'a' * 8)
     _wait_senders_end()
-    assert [sent[0] for sent in sender.sent] == ['a' * 8, 'b' * 8]
+    assert [sent[:2] for sent in sender.sent] == [
+        ('a' * 8, 'STOPPED_FAILED'), ('a' * 8, 'STOPPED_DESTROYED')]

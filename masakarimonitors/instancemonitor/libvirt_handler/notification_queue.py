@@ -50,31 +50,27 @@ class NotificationQueue:
         """Queue one notification; never blocks libvirt's event loop."""
         with self._lock:
             waiting = self._waiting.get(instance_uuid)
-            if waiting is not None:
-                # A sender comes for this instance already.
-                if kind in waiting:
-                    self._replaced += 1
-                    if self._replaced == 1:
-                        LOG.info('A notification for instance %s (%s %s) is '
-                                 'already waiting to be sent; the later one '
-                                 'replaces it. Until no notification waits, '
-                                 'such replacements are only counted.',
-                                 instance_uuid, *kind)
-                waiting[kind] = arguments
-                return
-            if len(self._waiting) >= CONF.callback.notification_queue_size:
-                self._dropped += 1
-                if self._dropped == 1:
-                    LOG.warning('Dropped the notification for instance %s '
-                                '(%s %s): notifications of %d instances are '
-                                'waiting to be sent already. Until no '
-                                'notification waits, further drops are only '
-                                'counted.', instance_uuid, *kind,
-                                len(self._waiting))
-                return
-            self._waiting[instance_uuid] = {kind: arguments}
-            start = (instance_uuid not in self._sending and self._senders
-                     < CONF.callback.notification_threads)
+            first = waiting is None
+            if first:
+                if len(self._waiting) >= \
+                        CONF.callback.notification_queue_size:
+                    self._drop(instance_uuid, kind)
+                    return
+                waiting = self._waiting[instance_uuid] = {}
+            elif kind in waiting:
+                self._replaced += 1
+                if self._replaced == 1:
+                    LOG.info('A notification for instance %s (%s %s) is '
+                             'already waiting to be sent; the later one '
+                             'replaces it. Until no notification waits, '
+                             'such replacements are only counted.',
+                             instance_uuid, *kind)
+            waiting[kind] = arguments
+            # A running sender takes every waiting instance before it
+            # ends; none runs only after a thread failed to start.
+            start = (instance_uuid not in self._sending
+                     and (first or self._senders == 0)
+                     and self._senders < CONF.callback.notification_threads)
             if start:
                 self._senders += 1
                 self._started += 1
@@ -82,13 +78,22 @@ class NotificationQueue:
         if start:
             self._start_sender(name)
 
+    def _drop(self, instance_uuid: str, kind: Kind) -> None:
+        self._dropped += 1
+        if self._dropped == 1:
+            LOG.warning('Dropped the notification for instance %s (%s %s): '
+                        'notifications of %d instances are waiting to be '
+                        'sent already. Until no notification waits, further '
+                        'drops are only counted.', instance_uuid, *kind,
+                        len(self._waiting))
+
     def _start_sender(self, name: str) -> None:
         try:
             threading.Thread(target=self._run_sender, name=name,
                              daemon=True).start()
         except RuntimeError as e:
             # Out of threads (RLIMIT_NPROC, memory): what waits is sent
-            # by a sender started for a later notification.
+            # by a sender started at a later notification.
             with self._lock:
                 self._senders -= 1
                 waiting = len(self._waiting)
