@@ -181,6 +181,7 @@ class HeadReadingWorker(gthread.ThreadWorker):
         # Connections in the event loop waiting for their request, oldest
         # first (dicts keep insertion order).
         self.reading = {}
+        self.stop_deadline = None
         # Closed connections still read from until the client closes too.
         self.lingering = {}
         if self.cfg.is_ssl:
@@ -222,6 +223,9 @@ class HeadReadingWorker(gthread.ThreadWorker):
         conn.sock.setblocking(False)
         conn.deadline = (time.monotonic() + self.client_timeout
                          if self.client_timeout else None)
+        if self.stop_deadline is not None:
+            conn.deadline = min(conn.deadline or self.stop_deadline,
+                                self.stop_deadline)
         self.reading[conn] = None
         self.poller.register(conn.sock, selectors.EVENT_READ,
                              partial(self._on_readable, conn))
@@ -336,6 +340,13 @@ class HeadReadingWorker(gthread.ThreadWorker):
     def murder_pending(self):
         super().murder_pending()
         now = time.monotonic()
+        if not self.alive and self.stop_deadline is None:
+            # Stopping: a request already on its way is still served, but
+            # a connection that sends none must not hold the worker up.
+            self.stop_deadline = now + gthread.STOP_KEEPALIVE_LINGER
+            for conn in self.reading:
+                conn.deadline = min(conn.deadline or self.stop_deadline,
+                                    self.stop_deadline)
         for conn in list(self.reading):
             if conn.deadline is None or conn.deadline > now:
                 break

@@ -5,6 +5,8 @@ after a refused one, as upstream's server does.
 One masakari-api with one worker of two threads: far fewer threads than
 the stalled connections the tests open.
 """
+import os
+import signal
 import socket
 import time
 
@@ -13,7 +15,7 @@ import requests
 
 from tests.support import api_server
 
-CLIENT_SOCKET_TIMEOUT = 3
+CLIENT_SOCKET_TIMEOUT = 8
 MAX_BODY = 114688  # [oslo_middleware] max_request_body_size's default
 STALLED_STARTS = [
     b'',
@@ -114,6 +116,18 @@ def test_stalled_connections_leave_the_server_answering(server):
     assert time.monotonic() - opened >= CLIENT_SOCKET_TIMEOUT - 0.5
 
 
+def test_a_full_worker_makes_room_for_new_clients(server):
+    # gunicorn's worker_connections (1000): the worker then drops the
+    # connection that has waited longest without sending a request.
+    idle = [_connect(server) for _ in range(1000)]
+    try:
+        assert requests.get(server.url + '/', timeout=2).status_code == 200
+        assert _read_until_closed(idle[0]) == b''
+    finally:
+        for sock in idle:
+            sock.close()
+
+
 def test_clients_that_do_not_close_leave_the_server_answering(server):
     # The server closes its side after answering and waits for the client
     # to close too; these clients never do.
@@ -192,3 +206,18 @@ def test_keep_alive_connection_answers_after_413(server, chunked, size):
         assert responses.next()[0] == 413
         sock.sendall(VERSION_REQUEST)
         assert responses.next()[0] == 200
+
+
+def test_stalled_connections_do_not_delay_stopping(server):
+    stalled = [_connect(server) for _ in range(10)]
+    stalled[0].sendall(b'GET / HT')
+    time.sleep(0.5)
+    os.killpg(server.process.pid, signal.SIGTERM)
+    stopping = time.monotonic()
+    for sock in stalled:
+        assert _read_until_closed(sock) == b''
+        sock.close()
+    # Well before their client_socket_timeout (by default 900 s) or
+    # gunicorn's graceful timeout (60 s) would have closed them.
+    assert time.monotonic() - stopping < CLIENT_SOCKET_TIMEOUT - 2.5
+    server.stop()
