@@ -5,8 +5,10 @@ options on first use (so API workers forked by the server each open their
 own connections). Functions return detached ORM rows; soft-deleted rows are
 invisible everywhere.
 """
+import contextlib
 import datetime
 import json
+import threading
 
 import sqlalchemy as sa
 from oslo_db import api as oslo_db_api
@@ -61,6 +63,28 @@ def _engine_options(conf) -> dict:
 
 def get_engine():
     return context_manager.writer.get_engine()
+
+
+# SQLite lets one transaction write at a time. A thread that finds the
+# database locked polls it with growing sleeps (up to 100 ms each) in
+# SQLite's busy handler, so it wakes long after the lock was released and
+# the slowest writes wait far longer than the queue ahead of them. Writers
+# of one process take turns on this lock instead, each woken as soon as it
+# is free; reentrant for a writer called inside another. Other processes
+# on the same file still meet the busy handler.
+_sqlite_writers = threading.RLock()
+
+
+@contextlib.contextmanager
+def _writer(context):
+    """``context_manager.writer.using(context)``, after the turn of this
+    process's writers on SQLite; the turn lasts until the commit ends."""
+    if get_engine().dialect.name != 'sqlite':
+        with context_manager.writer.using(context) as session:
+            yield session
+        return
+    with _sqlite_writers, context_manager.writer.using(context) as session:
+        yield session
 
 
 class ListQuery:
@@ -196,7 +220,7 @@ def _segment_name_taken(session, name: str, exclude_id: int | None = None):
 @_retry_on_deadlock
 def segment_create(context, values: dict):
     try:
-        with context_manager.writer.using(context) as session:
+        with _writer(context) as session:
             if _segment_name_taken(session, values['name']):
                 raise exception.FailoverSegmentExists(name=values['name'])
             row = models.FailoverSegment(uuid=uuidutils.generate_uuid(),
@@ -228,7 +252,7 @@ def segment_in_use(context, segment_uuid: str) -> bool:
 def segment_update(context, segment_uuid: str, values: dict,
                    in_use_error=exception.FailoverSegmentInUse):
     try:
-        with context_manager.writer.using(context) as session:
+        with _writer(context) as session:
             row = _segment_get(session, segment_uuid)
             if _segment_in_use(session, segment_uuid):
                 raise in_use_error(uuid=segment_uuid)
@@ -246,7 +270,7 @@ def segment_update(context, segment_uuid: str, values: dict,
 
 @_retry_on_deadlock
 def segment_delete(context, segment_uuid: str):
-    with context_manager.writer.using(context) as session:
+    with _writer(context) as session:
         row = _segment_get(session, segment_uuid)
         if _segment_in_use(session, segment_uuid):
             raise exception.FailoverSegmentInUseForDelete(uuid=segment_uuid)
@@ -306,7 +330,7 @@ def _host_name_taken(session, name: str, exclude_id: int | None = None):
 @_retry_on_deadlock
 def host_create(context, segment_uuid: str, values: dict):
     try:
-        with context_manager.writer.using(context) as session:
+        with _writer(context) as session:
             _segment_get(session, segment_uuid)
             if _host_name_taken(session, values['name']):
                 raise exception.HostExists(name=values['name'])
@@ -323,7 +347,7 @@ def host_create(context, segment_uuid: str, values: dict):
 @_retry_on_deadlock
 def host_update(context, host_uuid: str, segment_uuid: str, values: dict):
     try:
-        with context_manager.writer.using(context) as session:
+        with _writer(context) as session:
             row = _host_get(session, host_uuid, segment_uuid)
             if _segment_in_use(session, segment_uuid):
                 raise exception.HostInUse(uuid=host_uuid)
@@ -341,7 +365,7 @@ def host_update(context, host_uuid: str, segment_uuid: str, values: dict):
 
 @_retry_on_deadlock
 def host_delete(context, host_uuid: str, segment_uuid: str):
-    with context_manager.writer.using(context) as session:
+    with _writer(context) as session:
         row = _host_get(session, host_uuid, segment_uuid)
         if _segment_in_use(session, segment_uuid):
             raise exception.HostInUseForDelete(uuid=host_uuid)
@@ -443,7 +467,7 @@ def notification_create(context, hostname: str, values: dict,
     Raises HostNotFoundByName, HostOnMaintenanceError or
     DuplicateNotification; the checks and the insert are atomic.
     """
-    with context_manager.writer.using(context) as session:
+    with _writer(context) as session:
         host = _lock_host(session, hostname)
         if host is None:
             raise exception.HostNotFoundByName(host_name=hostname)
@@ -492,7 +516,7 @@ def vmove_get_by_uuid(context, vmove_uuid: str):
 @_retry_on_deadlock
 def vmove_create(context, values: dict):
     """A new vmove (``pending`` evacuation unless ``values`` say otherwise)."""
-    with context_manager.writer.using(context) as session:
+    with _writer(context) as session:
         row = models.VMove(uuid=uuidutils.generate_uuid(),
                            **{'type': 'evacuation', 'status': 'pending', **values})
         session.add(row)
@@ -502,7 +526,7 @@ def vmove_create(context, values: dict):
 
 def _set(context, model, values: dict, not_found: Exception, **key):
     """Set ``values`` on the live row of ``model`` found by ``key``."""
-    with context_manager.writer.using(context) as session:
+    with _writer(context) as session:
         row = session.query(model).filter_by(deleted=0, **key).first()
         if row is None:
             raise not_found
