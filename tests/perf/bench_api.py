@@ -1,11 +1,13 @@
-"""Benchmark of masakari-api on MariaDB: create and list notifications.
+"""Benchmark of masakari-api: create and list notifications.
 
     .venv/bin/python -m tests.perf.bench_api [--rows 100000] [--requests 2000]
         [--target ours|upstream|both] [--upstream-venv PATH]
-        [--client python|wrk]
+        [--client python|wrk] [--database mariadb|sqlite] [--workers 2]
+        [--rounds 1]
 
-Starts the real masakari-api (2 workers, noauth2) on a fresh MariaDB
-database holding ``--rows`` notifications, then drives it with 16
+Starts the real masakari-api (``--workers`` processes, noauth2) on a fresh
+MariaDB database, or an SQLite file (the default configuration's kind),
+holding ``--rows`` notifications, then drives it with 16
 concurrent clients on the same machine and prints requests/s, p50 and p99
 for ``POST /v1/notifications`` (distinct VM notifications, spread over 16
 hosts) and ``GET /v1/notifications?limit=100``.
@@ -13,9 +15,11 @@ hosts) and ``GET /v1/notifications?limit=100``.
 ``--target upstream`` runs upstream masakari 22.0.0 from the venv that
 ``sh tests/perf/upstream_venv.sh`` creates (nothing is downloaded here),
 with a schema from its own ``masakari-manage db sync`` and the same seeded
-rows and load; ``--target both`` runs ours, then upstream, and prints the
-ratios. ``--client wrk`` drives the load with wrk instead of Python threads,
-which otherwise take a large share of the machine's two cores.
+rows and load; ``--target both`` runs ours, then upstream, ``--rounds``
+times in turn (so that other load on the machine weighs on both alike), and
+prints the ratios of the medians. ``--client wrk`` drives the load with wrk
+instead of Python threads, which otherwise take a large share of the
+machine's two cores.
 """
 import argparse
 import concurrent.futures
@@ -42,6 +46,7 @@ from tests.support import seed
 CONCURRENCY = 16
 HOSTS = 16
 UPSTREAM_VERSION = '22.0.0'
+BACKENDS = {'mariadb': 'mysql', 'sqlite': 'sqlite'}
 DEFAULT_UPSTREAM_VENV = pathlib.Path('/work/upstream-masakari/venv')
 GENERATED_TIME = '2026-11-25T10:00:00'
 WRK_SCRIPT = pathlib.Path(__file__).with_name('wrk_bench.lua')
@@ -193,7 +198,7 @@ def run_wrk(url: str, method: str, count: int) -> dict:
 
 def bench(target: Target, args) -> dict:
     work = pathlib.Path(tempfile.mkdtemp(prefix=f'masakari-bench-{target.name}-'))
-    database_url = databases.create('mysql', work)
+    database_url = databases.create(BACKENDS[args.database], work)
     server = None
     try:
         port = api_server.free_port()
@@ -202,7 +207,7 @@ def bench(target: Target, args) -> dict:
         # has is needed by upstream's db sync (it creates taskflow's tables).
         config = api_server.write_config(
             work / 'masakari.conf', database_url, port,
-            api_paste_config=target.paste_config)
+            workers=args.workers, api_paste_config=target.paste_config)
         db_sync(target, config)
         segment_uuid = seed.segment_with_hosts(database_url, 'bench',
                                                host_names())
@@ -212,7 +217,8 @@ def bench(target: Target, args) -> dict:
             config, port, work / 'api.log', env=clean_env(),
             command=[str(target.bin_dir / 'masakari-api'), '--config-file',
                      str(config)]).start(timeout=60)
-        print(f'{target.name}: MariaDB, {args.rows} rows, 2 API workers, '
+        print(f'{target.name}: {args.database}, {args.rows} rows, '
+              f'{args.workers} API workers, '
               f'{CONCURRENCY} concurrent {args.client} clients, '
               f'{HOSTS} hosts (log {work / "api.log"})', flush=True)
         drive = run_wrk if args.client == 'wrk' else run_python
@@ -249,6 +255,10 @@ def main() -> None:
                         default=DEFAULT_UPSTREAM_VENV)
     parser.add_argument('--client', choices=('python', 'wrk'),
                         default='python')
+    parser.add_argument('--database', choices=tuple(BACKENDS),
+                        default='mariadb')
+    parser.add_argument('--workers', type=int, default=2)
+    parser.add_argument('--rounds', type=int, default=1)
     args = parser.parse_args()
     if args.client == 'wrk' and shutil.which('wrk') is None:
         raise SystemExit('wrk not found: apt-get install wrk')
@@ -257,7 +267,12 @@ def main() -> None:
         targets.append(ours())
     if args.target in ('upstream', 'both'):
         targets.append(upstream(args.upstream_venv))
-    results = {target.name: bench(target, args) for target in targets}
+    runs = {target.name: [] for target in targets}
+    for _ in range(args.rounds):
+        for target in targets:
+            runs[target.name].append(bench(target, args))
+    results = {name: median_results(name, rounds)
+               for name, rounds in runs.items()}
     if len(results) == 2:
         print('ours / upstream:')
         for label, mine in results['ours'].items():
@@ -266,6 +281,20 @@ def main() -> None:
                   f'p50 x{mine["p50"] / theirs["p50"]:.2f}, '
                   f'p99 x{mine["p99"] / theirs["p99"]:.2f}')
 
+
+def median_results(name: str, rounds: list[dict]) -> dict:
+    """Each figure's median over the rounds (printed when more than one)."""
+    medians = {}
+    for label in rounds[0]:
+        medians[label] = {
+            figure: statistics.median(r[label][figure] for r in rounds)
+            for figure in ('rps', 'p50', 'p99')}
+        if len(rounds) > 1:
+            m = medians[label]
+            print(f'{name} median of {len(rounds)}: {label}: '
+                  f'{m["rps"]:.0f} req/s, p50 {m["p50"]:.1f} ms, '
+                  f'p99 {m["p99"]:.1f} ms', flush=True)
+    return medians
 
 if __name__ == '__main__':
     main()
