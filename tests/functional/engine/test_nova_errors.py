@@ -95,3 +95,36 @@ def test_instance_whose_first_call_fails_ends_failed(tmp_path, caplog, case):
         assert 'Evacuation process completed!' not in messages
         assert bench.server('i1').host == 'h1'
         assert not bench.server('i1').locked
+
+
+# A task of each flow that Nova refuses: the engine's log says why.
+REFUSED_TASKS = {
+    'host': ('PUT', '/os-services/*', 403,
+             'Policy doesn\'t allow os_compute_api:os-services:update to be performed.'),
+    'instance': ('POST', '/servers/*/action', 409,
+                 "Cannot 'stop' instance {i1} while it is in task_state powering-off"),
+    'process': ('PUT', '/os-services/*', 500, 'Unexpected API Error.'),
+}
+
+
+@pytest.mark.parametrize('kind', REFUSED_TASKS)
+def test_refused_task_is_logged_with_nova_text(tmp_path, caplog, kind):
+    method, path, status, nova_text = REFUSED_TASKS[kind]
+    caplog.set_level(logging.INFO)
+    with recovery.bench(tmp_path, failed=('h1',) if kind == 'host' else ()) as bench:
+        bench.add_server('i1')
+        bench.sim.add_fault(method=method, path=path, status=status,
+                            message=nova_text.format(**IDS), times=None)
+        if kind == 'host':
+            notification = recover_host(bench)
+        elif kind == 'instance':
+            notification = bench.notify('VM', {'event': 'LIFECYCLE', 'instance_uuid': IDS['i1'],
+                                               'vir_domain_event': 'STOPPED_FAILED'})
+        else:
+            notification = bench.notify('PROCESS', {'event': 'STOPPED',
+                                                    'process_name': 'nova-compute'})
+        if kind != 'host':
+            bench.cast(MasakariManager(driver=bench.driver), notification)
+
+        assert bench.notification(notification).status == 'error'
+        assert nova_text.format(**IDS) in caplog.text

@@ -7,19 +7,24 @@ from typing import Any
 
 import taskflow.engines
 from oslo_config import cfg
+from oslo_log import log as logging
 from stevedore import named
 from taskflow import exceptions as taskflow_exceptions
 from taskflow import retry
+from taskflow import states
 from taskflow import task
+from taskflow.listeners import base as listeners_base
 from taskflow.patterns import linear_flow
 from taskflow.persistence import backends
 from taskflow.persistence import models
 from taskflow.utils import misc
 
+from masakari import exception
 from masakari.engine import progress as engine_progress
 from masakari.engine import waits
 
 CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
 
 # Logbook names, one per failure kind (upstream's ACTION values).
 HOST_ACTION = 'instance:evacuate'
@@ -107,4 +112,26 @@ def run_flow(flow: linear_flow.Flow, action: str, notification_uuid: str,
     book = _logbook(backend, notification_uuid, action)
     engine = taskflow.engines.load(flow, store=store, book=book, backend=backend,
                                    engine='serial')
-    engine.run()
+    with _FailedTaskLog(engine, notification_uuid):
+        engine.run()
+
+
+class _FailedTaskLog(listeners_base.Listener):
+    """Logs why a task failed: the error the manager reports is the flow's
+    generic one, and Nova's reason (a refusal, a 500) would be lost."""
+
+    def __init__(self, engine, notification_uuid: str):
+        super().__init__(engine, task_listen_for=(states.FAILURE,),
+                         flow_listen_for=(), retry_listen_for=())
+        self.notification_uuid = notification_uuid
+
+    def _task_receiver(self, state: str, details: dict) -> None:
+        failure = details.get('result')
+        if failure is None:
+            return
+        # Masakari's exceptions carry the reason in their text; anything
+        # else is unexpected and worth its traceback.
+        expected = failure.check(exception.MasakariException) is not None
+        LOG.warning('Task %s of notification %s failed: %s', details.get('task_name'),
+                    self.notification_uuid, failure.exception_str,
+                    exc_info=None if expected else failure.exc_info)
