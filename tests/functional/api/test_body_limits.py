@@ -78,6 +78,14 @@ def test_nesting_up_to_100_levels_is_json(client):
                       headers={'Content-Type': 'application/json'})
     message = fault(response, 'badRequest', 400)
     assert message.startswith('Invalid input for field/attribute name.')
+    # A payload is flat: no nested value is ever stored, so nothing that
+    # reads a stored payload back meets one.
+    response = client('POST', '/v1/notifications',
+                      data=(NOTIFICATION % '{"x": %s}'
+                            % nested_objects(95)).encode(),
+                      headers={'Content-Type': 'application/json'})
+    message = fault(response, 'badRequest', 400)
+    assert message.startswith('Invalid input for field/attribute x.')
     response = client('POST', '/', data=nested_objects(100).encode(),
                       headers={'Content-Type': 'application/json'})
     assert response.status_code == 200, response.text
