@@ -105,6 +105,12 @@ def test_a_live_engines_recovery_is_resumed_only_after_it_died(tmp_path):
         assert deployment.call('GET', f'/notifications/{notification_uuid}',
                                200)['notification']['status'] == 'running'
 
+        # Killed between locking ours and its move, and during theirs.
+        assert cloud.get_server(ours.id).locked_reason == (
+            host_failure.EVACUATION_LOCK_PREFIX + notification_uuid)
+        assert {move['instance_uuid']: move['status'] for move in
+                deployment.vmoves(notification_uuid)} == {ours.id: 'pending',
+                                                          theirs.id: 'ongoing'}
         first.kill()
         assert deployment.wait_for(notification_uuid, timeout=90)['status'] == 'finished'
         assert f'Resuming notification {notification_uuid}' in second.log_text()
