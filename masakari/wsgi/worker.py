@@ -80,6 +80,8 @@ class BodyScanner:
                 return None
             line = (self.line + data[at:end]).rstrip(b'\r')
             self.line = b''
+            if len(line) > self.MAX_LINE:
+                raise ValueError('chunk size or trailer line too long')
             at = end + 1
             if self.in_trailer:
                 if not line:
@@ -206,7 +208,8 @@ class HeadReadingWorker(gthread.ThreadWorker):
                 suppress_ragged_eofs=self.cfg.suppress_ragged_eofs)
             conn.handshaking = True
         self.enqueue_req(conn)
-        if self.nr_conns >= self.worker_connections and self.reading:
+        if self.nr_conns >= self.worker_connections and \
+                len(self.reading) > 1:
             # Full: make room by dropping the connection that has waited
             # longest without sending its request, rather than stop
             # accepting (which a crowd of idle connections could force).
