@@ -87,6 +87,8 @@ def test_instance_whose_first_call_fails_ends_failed(tmp_path, caplog, case):
         assert moves['i2'] == ('succeeded', None)
         assert moves['i1'][0] == 'failed'
         assert nova_text in moves['i1'][1]
+        # The SDK's own lookup would have said "No Server found" whatever the error.
+        assert 'No Server found' not in moves['i1'][1]
         assert nova_text in '\n'.join(caplog.messages)
         assert bench.notification(notification).status == 'error'
         messages = bench.messages(notification)
