@@ -313,8 +313,10 @@ class MasakariManager:
             try:
                 self._process(context, row, _event_data(row), resume=True)
             except exception.LockAlreadyAcquired:
-                LOG.info('Notification %s is being processed; not resumed.',
-                         row.notification_uuid)
+                # Debug: with coordination this is every heartbeat interval
+                # for each notification another engine is recovering.
+                LOG.debug('Notification %s is being processed; not resumed.',
+                          row.notification_uuid)
 
     def _silent(self, rows: list) -> list:
         """The ``rows`` whose updated_at this engine has seen unchanged for
