@@ -37,8 +37,9 @@ wsgi_opts = [
                help='Maximum size of a request header line.'),
     cfg.BoolOpt('keep_alive', default=True, help='Honour HTTP keep-alive.'),
     cfg.IntOpt('client_socket_timeout', default=900,
-               help='Seconds an idle client connection is kept; 0 keeps it '
-                    'forever.'),
+               help='Seconds a client may take to send its request, and '
+                    'may leave the answer unread, before its connection is '
+                    'closed; 0 waits forever.'),
 ]
 
 
