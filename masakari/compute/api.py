@@ -9,6 +9,10 @@ from masakari.compute import services
 from masakari.compute.client import get_connection
 from masakari.compute.errors import translate_errors
 
+# The first compute microversion that records and shows why a server is
+# locked (Nova 20.0.0, Train); only the lock requests use it.
+LOCKED_REASON_MICROVERSION = '2.73'
+
 
 def _compute(context: masakari_context.RequestContext):
     return get_connection(context.request_id).compute
@@ -102,8 +106,26 @@ class API:
         _compute(context).start_server(server_id)
 
     @translate_errors
-    def lock_server(self, context: masakari_context.RequestContext, server_id: str) -> None:
-        _compute(context).lock_server(server_id)
+    def lock_server(self, context: masakari_context.RequestContext, server_id: str,
+                    reason: str | None = None) -> None:
+        """Lock the server, with ``reason`` as its ``locked_reason`` when given."""
+        if reason is None:
+            _compute(context).lock_server(server_id)
+            return
+        response = _compute(context).post(
+            f'/servers/{server_id}/action', json={'lock': {'locked_reason': reason}},
+            microversion=LOCKED_REASON_MICROVERSION)
+        sdk_exceptions.raise_from_response(response)
+
+    @translate_errors
+    def get_server_lock(self, context: masakari_context.RequestContext,
+                        server_id: str) -> tuple[bool, str | None]:
+        """Whether the server is locked, and its ``locked_reason``."""
+        response = _compute(context).get(f'/servers/{server_id}',
+                                         microversion=LOCKED_REASON_MICROVERSION)
+        sdk_exceptions.raise_from_response(response)
+        server = response.json()['server']
+        return bool(server.get('locked')), server.get('locked_reason')
 
     @translate_errors
     def unlock_server(self, context: masakari_context.RequestContext, server_id: str) -> None:

@@ -178,6 +178,20 @@ class _Timeout(Exception):
     """A wait of the evacuation ran out; the text is the warning to log."""
 
 
+EVACUATION_LOCK_PREFIX = 'masakari: evacuation for notification '
+
+
+def evacuation_lock_reason(vmove) -> str:
+    """The locked_reason of a server locked while it is evacuated."""
+    return EVACUATION_LOCK_PREFIX + vmove.notification_uuid
+
+
+def is_evacuation_lock(reason: str | None) -> bool:
+    # Any notification's: one whose engine died may have expired since,
+    # and its lock must not outlive it.
+    return bool(reason) and reason.startswith(EVACUATION_LOCK_PREFIX)
+
+
 class InstanceEvacuation:
     """Moves one instance of a vmove off the failed host and confirms it,
     leaving the instance in the state it was in (stopped and error stay so)."""
@@ -205,10 +219,14 @@ class InstanceEvacuation:
         try:
             instance = self._get()
             resumed = self.vmove.status == 'ongoing'
-            # An ongoing vmove's instance was locked by the engine that died.
-            was_locked = self._get().is_locked and not resumed
-            if not was_locked and not instance.is_locked:
-                self.novaclient.lock_server(self.context, self.server_id)
+            # A server locked for an evacuation by an engine that died (before
+            # or after its vmove turned ongoing) is ours to unlock; any other
+            # lock, an operator's, stays.
+            locked, reason = self.novaclient.get_server_lock(self.context, self.server_id)
+            was_locked = locked and not is_evacuation_lock(reason)
+            if not locked:
+                self.novaclient.lock_server(self.context, self.server_id,
+                                            reason=evacuation_lock_reason(self.vmove))
             if resumed and self._finish_resumed(instance):
                 return
             self._evacuate_and_confirm(instance)
