@@ -145,6 +145,10 @@ class LockAlreadyAcquired(MasakariException):
     message = 'Lock is already acquired on %(resource)s.'
 
 
+class CoordinationUnavailable(MasakariException):
+    message = 'The coordination backend is not answering; %(resource)s is not locked.'
+
+
 class ReservedHostsUnavailable(MasakariException):
     message = 'No reserved_hosts available for evacuation.'
 
