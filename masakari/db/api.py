@@ -183,6 +183,16 @@ def _touch(row) -> None:
     row.updated_at = models.utcnow_seconds()
 
 
+def _update(session, row, values: dict) -> None:
+    """Sets ``values``; only a row they change gets a new updated_at, as
+    upstream's (an update to the same values writes nothing)."""
+    for key, value in values.items():
+        setattr(row, key, value)
+    if session.is_modified(row):
+        _touch(row)
+    session.flush()
+
+
 # -- failover segments -------------------------------------------------------
 
 @context_manager.reader
@@ -259,10 +269,7 @@ def segment_update(context, segment_uuid: str, values: dict,
             if 'name' in values and _segment_name_taken(
                     session, values['name'], exclude_id=row.id):
                 raise exception.FailoverSegmentExists(name=values['name'])
-            for key, value in values.items():
-                setattr(row, key, value)
-            _touch(row)
-            session.flush()
+            _update(session, row, values)
     except db_exc.DBDuplicateEntry:
         raise exception.FailoverSegmentExists(name=values['name'])
     return row
@@ -354,10 +361,7 @@ def host_update(context, host_uuid: str, segment_uuid: str, values: dict):
             if 'name' in values and _host_name_taken(
                     session, values['name'], exclude_id=row.id):
                 raise exception.HostExists(name=values['name'])
-            for key, value in values.items():
-                setattr(row, key, value)
-            _touch(row)
-            session.flush()
+            _update(session, row, values)
     except db_exc.DBDuplicateEntry:
         raise exception.HostExists(name=values['name'])
     return row
