@@ -36,7 +36,8 @@ def negotiate(headers) -> tuple[int, int]:
     if requested is None:
         return MIN_VERSION
     requested = requested.strip()
-    if requested.lower() == 'latest':
+    # Lower case only: the release refuses LATEST as a malformed version.
+    if requested == 'latest':
         return MAX_VERSION
     match = _FORMAT.match(requested)
     if match is None:

@@ -84,8 +84,10 @@ class VersionsApp:
             body, status = version_list(request), 200
         else:
             body, status = choices(request), 300
-        response = webob.Response(status=status,
-                                  content_type='application/json',
-                                  charset=None)
+        # The media type asked for, when it is one of the API's.
+        offers = request.accept.acceptable_offers(list(validation.JSON_TYPES))
+        response = webob.Response(
+            status=status, charset=None,
+            content_type=offers[0][0] if offers else 'application/json')
         response.text = json.dumps(body)
         return response

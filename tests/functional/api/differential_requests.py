@@ -20,8 +20,13 @@ class Step:
     path: str
     body: object = None            # JSON-encoded unless bytes
     headers: dict = dataclasses.field(default_factory=dict)
-    # name -> (resource key, field) of the JSON answer to remember
+    # name -> (resource key, field) of the JSON answer to remember (a row
+    # id, as a marker, is saved under a name ending in _id: ids differ
+    # between the sides where a failed insert used one)
     save: dict = dataclasses.field(default_factory=dict)
+    # Instead of a request: rows (table -> list of rows) written to the
+    # side's database, which only the engine would otherwise create.
+    rows: dict | None = None
 
 
 STEPS: list[Step] = []
@@ -33,6 +38,10 @@ def step(key, method, path, body=None, version=None, save=None, **headers):
         headers[V] = f'instance-ha {version}'
     assert key not in {s.key for s in STEPS}, key
     STEPS.append(Step(key, method, path, body, headers, save or {}))
+
+
+def seed(key, rows):
+    STEPS.append(Step(key, 'SEED', '', rows=rows))
 
 
 def segment(name, method='auto', service_type='COMPUTE', **more):
@@ -172,6 +181,38 @@ step('segments.update.missing', 'PUT', '/v1/segments/00000000-0000-0000-0000-000
 step('segments.update.no-body', 'PUT', '/v1/segments/{seg3}', None)
 step('segments.update.extra', 'PUT', '/v1/segments/{seg3}', {'segment': {'x': 1}})
 
+
+# --- media types, accept, microversion header spellings ----------------------
+for name, content_type in (('vnd', 'application/vnd.openstack.masakari+json'),
+                           ('charset', 'application/json; charset=UTF-8'),
+                           ('upper', 'APPLICATION/JSON'), ('xml', 'application/xml'),
+                           ('form', 'application/x-www-form-urlencoded'),
+                           ('multipart', 'multipart/form-data; boundary=x'),
+                           ('bogus-charset', 'application/json; charset=bogus'),
+                           ('empty', '')):
+    step(f'segments.create.content-type.{name}', 'POST', '/v1/segments',
+         json.dumps(segment(f'ct-{name}')).encode(), Content_Type=content_type)
+for name, accept in (('xml', 'application/xml'), ('html', 'text/html'),
+                     ('vnd', 'application/vnd.openstack.masakari+json'), ('any', '*/*'),
+                     ('none-acceptable', 'image/png')):
+    step(f'segments.index.accept.{name}', 'GET', '/v1/segments', Accept=accept)
+    step(f'root.accept.{name}', 'GET', '/', Accept=accept)
+for name, header in (('spaces', 'instance-ha   1.2'), ('list', 'instance-ha 1.1, compute 2.1'),
+                     ('upper', 'INSTANCE-HA 1.2'), ('other-service', 'compute 2.1'),
+                     ('empty', ''), ('no-version', 'instance-ha'),
+                     ('latest-upper', 'instance-ha LATEST'), ('negative', 'instance-ha -1.0')):
+    step(f'segments.index.version-header.{name}', 'GET', '/v1/segments',
+         OpenStack_API_Version=header)
+step('segments.index.legacy-header', 'GET', '/v1/segments',
+     X_OpenStack_Masakari_API_Version='1.2')
+for method in ('HEAD', 'OPTIONS', 'PATCH'):
+    step(f'method.{method}.segment', method, '/v1/segments/{seg1}')
+    step(f'method.{method}.root', method, '/')
+step('segments.index.query-latin1', 'GET', '/v1/segments?sort_key=%E9')
+step('segments.xml-suffix', 'GET', '/v1/segments.xml')
+step('segments.show.xml-suffix', 'GET', '/v1/segments/{seg1}.xml')
+step('healthcheck', 'GET', '/healthcheck')
+
 # --- hosts -------------------------------------------------------------------
 step('hosts.index.empty', 'GET', '/v1/segments/{seg1}/hosts')
 step('hosts.index.no-segment', 'GET', '/v1/segments/00000000-0000-0000-0000-000000000000/hosts')
@@ -286,6 +327,154 @@ for query in ('status=succeeded', 'status=nope', 'type=evacuation', 'sort_key=no
          version='1.3')
 step('vmoves.create', 'POST', '/v1/notifications/{n3}/vmoves', {}, version='1.3')
 
+
+# --- more segments and hosts --------------------------------------------------
+step('segments.create.unicode', 'POST', '/v1/segments',
+     segment('s\u00e9g\u4e2d', description='\u00e9\nline'),
+     save={'seg5': ('segment', 'uuid')})
+step('segments.create.trailing-space', 'POST', '/v1/segments', segment('seg '))
+step('segments.create.null-description', 'POST', '/v1/segments',
+     segment('seg6', description=None), save={'seg6': ('segment', 'uuid')})
+step('segments.create.number-name', 'POST', '/v1/segments', segment(5))
+step('segments.create.enabled-false-1.2', 'POST', '/v1/segments',
+     segment('seg7', enabled='false'), version='1.2')
+step('segments.create.enabled-no-1.2', 'POST', '/v1/segments',
+     segment('seg8', enabled=0), version='1.2')
+for version in ('1.0', '1.2'):
+    step(f'segments.update.enabled-text.{version}', 'PUT', '/v1/segments/{seg6}',
+         {'segment': {'enabled': 'false'}}, version=version)
+step('segments.update.enabled-bool', 'PUT', '/v1/segments/{seg6}',
+     {'segment': {'enabled': False}}, version='1.2')
+step('segments.update.service-type', 'PUT', '/v1/segments/{seg6}',
+     {'segment': {'service_type': 'other'}})
+step('segments.update.description-null', 'PUT', '/v1/segments/{seg6}',
+     {'segment': {'description': None}})
+step('segments.update.name-same', 'PUT', '/v1/segments/{seg6}', {'segment': {'name': 'seg6'}})
+step('segments.update.not-object', 'PUT', '/v1/segments/{seg6}', {'segment': 'x'})
+step('segments.update.text', 'PUT', '/v1/segments/{seg6}',
+     json.dumps({'segment': {'description': 'x'}}).encode(), Content_Type='text/plain')
+for query in ('sort_key=name&sort_key=description&sort_dir=desc&sort_dir=asc',
+              'sort_key=service_type', 'sort_key=enabled', 'sort_key=description',
+              'sort_key=updated_at&sort_dir=desc', 'limit=1000', 'limit=2&marker=2',
+              'limit=1.5', 'limit=', 'marker=', 'sort_dir=desc', 'sort_key=',
+              'recovery_method=auto&recovery_method=rh_priority', 'service_type=COMPUTE&limit=1',
+              'marker=99999', 'marker=-1'):
+    step(f'segments.index2?{query}', 'GET', '/v1/segments?' + query)
+step('hosts.create.yes', 'POST', '/v1/segments/{seg5}/hosts',
+     host('hy', reserved='yes', on_maintenance='no'),
+     save={'h5': ('host', 'uuid'), 'h5_id': ('host', 'id')})
+step('hosts.create.true-str', 'POST', '/v1/segments/{seg5}/hosts',
+     host('hz', reserved='True', on_maintenance='Off', control_attributes='a\nb'),
+     save={'h6': ('host', 'uuid')})
+step('hosts.create.type-bad', 'POST', '/v1/segments/{seg5}/hosts', host('hq', type='a b'))
+step('hosts.create.control-null', 'POST', '/v1/segments/{seg5}/hosts',
+     host('hq', control_attributes=None))
+step('hosts.create.control-char', 'POST', '/v1/segments/{seg5}/hosts',
+     host('hq', control_attributes='a\x02'))
+step('hosts.create.no-body', 'POST', '/v1/segments/{seg5}/hosts', None)
+step('hosts.create.no-wrapper', 'POST', '/v1/segments/{seg5}/hosts', {'name': 'hq'})
+step('hosts.create.text', 'POST', '/v1/segments/{seg5}/hosts', json.dumps(host('hq')).encode(),
+     Content_Type='text/plain')
+for version in ('1.1', '1.2'):
+    step(f'hosts.show.{version}', 'GET', '/v1/segments/{seg5}/hosts/{h5}', version=version)
+for query in ('sort_key=name&sort_key=type&sort_dir=asc&sort_dir=desc', 'sort_key=on_maintenance',
+              'sort_key=control_attributes', 'sort_dir=asc', 'reserved=yes', 'reserved=no',
+              'on_maintenance=on', 'limit=1&marker={h5_id}', 'type=COMPUTE&reserved=1', 'name=hy'):
+    step(f'hosts.index2?{query}', 'GET', '/v1/segments/{seg5}/hosts?' + query)
+step('hosts.update.reserved-str', 'PUT', '/v1/segments/{seg5}/hosts/{h5}',
+     {'host': {'reserved': 'no', 'on_maintenance': 'yes'}})
+step('hosts.update.type', 'PUT', '/v1/segments/{seg5}/hosts/{h5}', {'host': {'type': 'XEN'}})
+step('hosts.update.control-char', 'PUT', '/v1/segments/{seg5}/hosts/{h5}',
+     {'host': {'control_attributes': 'a\x02'}})
+step('hosts.update.not-object', 'PUT', '/v1/segments/{seg5}/hosts/{h5}', {'host': []})
+step('hosts.update.rename', 'PUT', '/v1/segments/{seg5}/hosts/{h6}', {'host': {'name': 'hz'}})
+step('hosts.show.after-update', 'GET', '/v1/segments/{seg5}/hosts/{h5}', version='1.3')
+step('hosts.index.after-update', 'GET', '/v1/segments/{seg5}/hosts')
+
+# --- more notifications ---------------------------------------------------------
+for n, (kind, payload) in enumerate((
+        ('VM', {'event': 'IO_ERROR', 'instance_uuid': '22222222-2222-3333-4444-555555555555',
+                'vir_domain_event': 'IO_ERROR_REPORT'}),
+        ('VM', {'event': 'QEMU_GUEST_AGENT_ERROR', 'vir_domain_event': 'STOPPED_FAILED',
+                'instance_uuid': '33333333-2222-3333-4444-555555555555'}),
+        ('VM', {'event': 'LIFECYCLE', 'vir_domain_event': 'STARTED_BOOTED',
+                'instance_uuid': '44444444-2222-3333-4444-555555555555'}),
+        ('VM', {'event': 'LIFECYCLE'}),
+        ('VM', {'event': 'LIFECYCLE', 'instance_uuid': 'not-a-uuid',
+                'vir_domain_event': 'STOPPED_FAILED'}),
+        ('PROCESS', {'event': 'started', 'process_name': 'nova-compute'}),
+        ('PROCESS', {'event': 'STOPPED', 'process_name': 'libvirtd'}),
+        ('PROCESS', {'event': 'stopped'}),
+        ('PROCESS', {'event': 'oops', 'process_name': 'x'}),
+        ('COMPUTE_HOST', {'event': 'STARTED', 'host_status': 'NORMAL',
+                          'cluster_status': 'ONLINE'}),
+        ('COMPUTE_HOST', {'event': 'STOPPED', 'host_status': 'UNKNOWN',
+                          'cluster_status': 'OFFLINE'}),
+        ('COMPUTE_HOST', {'event': 'STOPPED', 'host_status': 'bad',
+                          'cluster_status': 'OFFLINE'}),
+        ('COMPUTE_HOST', {'event': 'STOPPED'}),
+        ('COMPUTE_HOST', {'event': 'STOPPED', 'host_status': 'NORMAL',
+                          'cluster_status': 'OFFLINE', 'extra': 'x'}),
+        ('VM', 'not an object'),
+        ('VM', {}))):
+    step(f'notifications.create.payload.{n}', 'POST', '/v1/notifications',
+         notification(kind, 'hy', payload))
+for name, generated in (('date-only', '2026-11-25'), ('offset', '2026-11-25T10:00:00+02:00'),
+                        ('zulu', '2026-11-25T10:00:00Z'), ('micro', '2026-11-25T10:00:00.123456'),
+                        ('space', '2026-11-25 10:00:00'), ('number', 5)):
+    step(f'notifications.create.generated.{name}', 'POST', '/v1/notifications',
+         notification('PROCESS', 'hz', {'event': 'STOPPED', 'process_name': f'p-{name}'},
+                      generated=generated))
+step('notifications.create.hostname-bad', 'POST', '/v1/notifications',
+     notification('VM', 'bad host!', vm_down()))
+step('notifications.create.no-wrapper', 'POST', '/v1/notifications', {'type': 'VM'})
+step('notifications.create.text', 'POST', '/v1/notifications',
+     json.dumps(notification('VM', 'hz', vm_down())).encode(), Content_Type='text/plain')
+step('notifications.create.dup-later', 'POST', '/v1/notifications',
+     notification('PROCESS', 'node1', PROCESS_DOWN, generated='2026-11-25T10:05:00'))
+step('notifications.create.dup-much-later', 'POST', '/v1/notifications',
+     notification('PROCESS', 'node1', PROCESS_DOWN, generated='2026-11-26T10:05:00'))
+for query in ('sort_key=status', 'sort_key=created_at&sort_dir=desc',
+              'sort_key=type&sort_key=generated_time',
+              'type=PROCESS&status=new', 'source_host_uuid={h6}', 'source_host_uuid=nope',
+              'generated-since=2026-11-25T10:00:00', 'generated-since=2026-11-25T09:00:00Z',
+              'limit=3&sort_key=generated_time&sort_dir=desc', 'limit=2&marker=3',
+              'status=new&status=running', 'failover_segment_uuid={seg1}'):
+    step(f'notifications.index2?{query}', 'GET', '/v1/notifications?' + query)
+# (Not sorted by source_host_uuid or failover_segment_uuid: random uuids
+# order the rows differently on each side.)
+
+# --- vmoves with rows -------------------------------------------------------------
+seed('vmoves.seed', {'vmoves': [
+    {'uuid': '{v%d}' % i, 'notification_uuid': '{n3}',
+     'instance_uuid': f'{i}{i}{i}{i}{i}{i}{i}{i}-0000-0000-0000-000000000000',
+     'instance_name': f'vm{i}', 'source_host': 'n3', 'dest_host': dest,
+     'start_time': '2026-11-25 10:00:0%d' % i, 'end_time': end, 'type': 'evacuation',
+     'status': status, 'message': message}
+    for i, dest, end, status, message in (
+        (1, 'node1', '2026-11-25 10:01:00', 'succeeded', None),
+        (2, None, None, 'pending', None),
+        (3, 'node2', '2026-11-25 10:02:00', 'failed', 'No valid host was found.'),
+        (4, 'node1', None, 'ongoing', None))]})
+for version in ('1.0', '1.2', '1.3'):
+    step(f'vmoves.index.rows.{version}', 'GET', '/v1/notifications/{n3}/vmoves',
+         version=version)
+    step(f'vmoves.show.{version}', 'GET', '/v1/notifications/{n3}/vmoves/{v3}', version=version)
+step('vmoves.show.other-notification', 'GET', '/v1/notifications/{n2}/vmoves/{v1}',
+     version='1.3')
+step('vmoves.show.not-uuid', 'GET', '/v1/notifications/{n3}/vmoves/abc', version='1.3')
+for query in ('status=succeeded', 'status=failed', 'status=pending', 'type=evacuation',
+              'type=migration', 'sort_key=instance_name&sort_dir=desc', 'sort_key=start_time',
+              'sort_key=status&sort_key=instance_name', 'sort_key=end_time&sort_dir=asc',
+              'sort_key=dest_host', 'sort_dir=up', 'limit=2', 'limit=2&marker=2',
+              'limit=1&marker=3&sort_key=instance_name', 'marker=99', 'limit=-3',
+              'instance_name=vm1'):
+    step(f'vmoves.index.rows?{query}', 'GET', '/v1/notifications/{n3}/vmoves?' + query,
+         version='1.3')
+step('vmoves.update', 'PUT', '/v1/notifications/{n3}/vmoves/{v1}', {}, version='1.3')
+step('vmoves.delete', 'DELETE', '/v1/notifications/{n3}/vmoves/{v1}', version='1.3')
+step('notifications.show.host.1.3', 'GET', '/v1/notifications/{n3}', version='1.3')
+
 # --- business rules on delete -----------------------------------------------
 step('segments.delete.in-use', 'DELETE', '/v1/segments/{seg1}')
 step('hosts.delete.in-use', 'DELETE', '/v1/segments/{seg1}/hosts/{h1}')
@@ -298,3 +487,12 @@ step('hosts.delete.again', 'DELETE', '/v1/segments/{seg4}/hosts/{h4}')
 step('segments.delete', 'DELETE', '/v1/segments/{seg4}')
 step('segments.delete.again', 'DELETE', '/v1/segments/{seg4}')
 step('segments.index.after', 'GET', '/v1/segments')
+step('segments.delete.with-hosts', 'DELETE', '/v1/segments/{seg5}')
+step('hosts.delete.h5', 'DELETE', '/v1/segments/{seg5}/hosts/{h5}')
+step('hosts.delete.h6-with-notifications', 'DELETE', '/v1/segments/{seg5}/hosts/{h6}')
+step('segments.delete.seg6', 'DELETE', '/v1/segments/{seg6}')
+step('segments.delete.seg6.again', 'DELETE', '/v1/segments/{seg6}')
+step('segments.show.deleted', 'GET', '/v1/segments/{seg6}')
+step('hosts.index.final', 'GET', '/v1/segments/{seg5}/hosts', version='1.3')
+step('notifications.index.final', 'GET', '/v1/notifications', version='1.3')
+step('segments.index.final', 'GET', '/v1/segments', version='1.3')
