@@ -130,3 +130,13 @@ def test_refused_task_is_logged_with_nova_text(tmp_path, caplog, kind):
 
         assert bench.notification(notification).status == 'error'
         assert nova_text.format(**IDS) in caplog.text
+
+
+def test_skipped_recovery_logs_no_failed_task(tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    with recovery.bench(tmp_path) as bench:
+        notification = recover_host(bench)
+
+        assert bench.notification(notification).status == 'finished'
+        assert any(m.startswith("Skipped host 'h1' recovery") for m in bench.messages(notification))
+        assert not [m for m in caplog.messages if m.startswith('Task ')]

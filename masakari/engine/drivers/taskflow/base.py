@@ -116,6 +116,10 @@ def run_flow(flow: linear_flow.Flow, action: str, notification_uuid: str,
         engine.run()
 
 
+_NOT_FAILURES = (exception.SkipHostRecoveryException, exception.SkipInstanceRecoveryException,
+                 exception.IgnoreInstanceRecoveryException)
+
+
 class _FailedTaskLog(listeners_base.Listener):
     """Logs why a task failed: the error the manager reports is the flow's
     generic one, and Nova's reason (a refusal, a 500) would be lost."""
@@ -127,7 +131,8 @@ class _FailedTaskLog(listeners_base.Listener):
 
     def _task_receiver(self, state: str, details: dict) -> None:
         failure = details.get('result')
-        if failure is None:
+        # A skipped or ignored recovery is an outcome, reported as such.
+        if failure is None or failure.check(*_NOT_FAILURES):
             return
         # Masakari's exceptions carry the reason in their text; anything
         # else is unexpected and worth its traceback.
