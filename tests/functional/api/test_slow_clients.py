@@ -8,11 +8,14 @@ the stalled connections the tests open.
 import os
 import signal
 import socket
+import ssl
+import subprocess
 import time
 
 import pytest
 import requests
 
+from tests.functional.api import test_tls
 from tests.support import api_server
 
 CLIENT_SOCKET_TIMEOUT = 8
@@ -50,8 +53,8 @@ def server(tmp_path_factory):
     started.stop()
 
 
-def _connect(server, timeout: float = 10) -> socket.socket:
-    sock = socket.create_connection(('127.0.0.1', server.port), timeout=10)
+def _connect(port: int, timeout: float = 10) -> socket.socket:
+    sock = socket.create_connection(('127.0.0.1', port), timeout=10)
     sock.settimeout(timeout)
     return sock
 
@@ -97,7 +100,7 @@ def _read_until_closed(sock: socket.socket) -> bytes:
 def test_stalled_connections_leave_the_server_answering(server):
     stalled = []
     for i in range(48):
-        sock = _connect(server, timeout=CLIENT_SOCKET_TIMEOUT + 10)
+        sock = _connect(server.port, timeout=CLIENT_SOCKET_TIMEOUT + 10)
         sock.sendall(STALLED_STARTS[i % len(STALLED_STARTS)])
         stalled.append(sock)
     opened = time.monotonic()
@@ -119,7 +122,7 @@ def test_stalled_connections_leave_the_server_answering(server):
 def test_a_full_worker_makes_room_for_new_clients(server):
     # gunicorn's worker_connections (1000): the worker then drops the
     # connection that has waited longest without sending a request.
-    idle = [_connect(server) for _ in range(1000)]
+    idle = [_connect(server.port) for _ in range(1000)]
     try:
         assert requests.get(server.url + '/', timeout=2).status_code == 200
         assert _read_until_closed(idle[0]) == b''
@@ -133,7 +136,7 @@ def test_clients_that_do_not_close_leave_the_server_answering(server):
     # to close too; these clients never do.
     lingering = []
     for _ in range(20):
-        sock = _connect(server)
+        sock = _connect(server.port)
         sock.sendall(b'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
         lingering.append(sock)
     for sock in lingering:
@@ -145,7 +148,7 @@ def test_clients_that_do_not_close_leave_the_server_answering(server):
 
 
 def test_a_request_sent_in_pieces_is_answered(server):
-    with _connect(server) as sock:
+    with _connect(server.port) as sock:
         for piece in (b'GET / HT', b'TP/1.1\r\nHo', b'st: x\r\n', b'\r\n'):
             sock.sendall(piece)
             time.sleep(0.2)
@@ -155,7 +158,7 @@ def test_a_request_sent_in_pieces_is_answered(server):
 
 
 def test_pipelined_requests_are_all_answered(server):
-    with _connect(server) as sock:
+    with _connect(server.port) as sock:
         sock.sendall(VERSION_REQUEST * 3)
         responses = Responses(sock)
         assert [responses.next()[0] for _ in range(3)] == [200, 200, 200]
@@ -163,7 +166,7 @@ def test_pipelined_requests_are_all_answered(server):
 
 def test_expect_100_continue_gets_one_interim_response(server):
     body = b'{"segment": {}}'
-    with _connect(server) as sock:
+    with _connect(server.port) as sock:
         sock.sendall(b'POST /v1/segments HTTP/1.1\r\nHost: x\r\n'
                      b'Content-Type: application/json\r\n'
                      b'Expect: 100-continue\r\n'
@@ -193,7 +196,7 @@ def _oversized(chunked: bool, size: int) -> bytes:
                          ids=['content-length', 'chunked'])
 @pytest.mark.parametrize('size', [2 * MAX_BODY, 20_000_000])
 def test_keep_alive_connection_answers_after_413(server, chunked, size):
-    with _connect(server) as sock:
+    with _connect(server.port) as sock:
         responses = Responses(sock)
         # Sent at once, the next request right behind the body ...
         sock.sendall(_oversized(chunked, size) + VERSION_REQUEST)
@@ -209,7 +212,7 @@ def test_keep_alive_connection_answers_after_413(server, chunked, size):
 
 
 def test_stalled_connections_do_not_delay_stopping(server):
-    stalled = [_connect(server) for _ in range(10)]
+    stalled = [_connect(server.port) for _ in range(10)]
     stalled[0].sendall(b'GET / HT')
     time.sleep(0.5)
     os.killpg(server.process.pid, signal.SIGTERM)
@@ -221,3 +224,47 @@ def test_stalled_connections_do_not_delay_stopping(server):
     # gunicorn's graceful timeout (60 s) would have closed them.
     assert time.monotonic() - stopping < CLIENT_SOCKET_TIMEOUT - 2.5
     server.stop()
+
+
+def test_stalled_tls_clients_leave_the_server_answering(tmp_path):
+    cert, key = test_tls._self_signed(tmp_path, 'api')
+    port = api_server.free_port()
+    config = api_server.write_config(
+        tmp_path / 'masakari.conf', f'sqlite:///{tmp_path}/masakari.sqlite',
+        port, workers=1, extra=f"""
+        [DEFAULT]
+        use_ssl = true
+        [wsgi]
+        ssl_cert_file = {cert}
+        ssl_key_file = {key}
+        worker_threads = 2
+        """.replace('        ', ''))
+    api_server.db_sync(config)
+    process = subprocess.Popen(
+        [str(api_server.BIN / 'masakari-api'), '--config-file', str(config)],
+        stdout=(tmp_path / 'api.log').open('wb'), stderr=subprocess.STDOUT,
+        start_new_session=True)
+    stalled = []
+    try:
+        address = f'127.0.0.1:{port}'
+        test_tls._wait_https(address, cert)
+        context = ssl.create_default_context(cafile=cert)
+        for i in range(30):
+            sock = _connect(port)
+            if i % 3 == 1:
+                sock.sendall(b'\x16\x03\x01\x02\x00\x01')  # a ClientHello's start
+            elif i % 3 == 2:
+                sock = context.wrap_socket(sock, server_hostname='127.0.0.1')
+                sock.sendall(b'GET / HTTP/1.1\r\nHost: x\r\n')
+            stalled.append(sock)
+
+        with requests.Session() as session:
+            for _ in range(2):  # on one kept-alive connection
+                answered = session.get(f'https://{address}/', verify=cert,
+                                       timeout=2)
+                assert answered.status_code == 200
+    finally:
+        for sock in stalled:
+            sock.close()
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
