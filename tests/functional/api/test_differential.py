@@ -205,7 +205,7 @@ def differences(release: dict, ours: dict) -> list[tuple[str, str, object, objec
 
 
 def test_answers_match_the_release(database_url, upstream_bin, engine_topic,  # noqa: F811
-                                   nova_standin, tmp_path):
+                                   nova_standin, tmp_path, record_property):
     backend = sa.engine.make_url(database_url).get_backend_name()
     release_db = databases.create(backend, tmp_path)
     sides = {
@@ -243,6 +243,9 @@ def test_answers_match_the_release(database_url, upstream_bin, engine_topic,  # 
     print(f'\n{backend}: {len(answers["ours"])} requests, '
           f'{len({d[0] for d in found})} differ ({len(found)} fields), '
           f'{len({d[0] for d in found if (d[0], d[1]) in allowed})} of them listed')
+    record_property('requests', len(answers['ours']))
+    record_property('differing', len({d[0] for d in found}))
+    record_property('unlisted', len({d[0] for d in unlisted}))
     report = '\n'.join(f'{key} [{field}]\n  release: {theirs!r}\n  ours:    {mine!r}'
                        for key, field, theirs, mine in unlisted)
     assert not unlisted, f'{len(unlisted)} unlisted differences:\n{report}'
