@@ -64,7 +64,7 @@ STOPPED = {'event': 'STOPPED', 'host_status': 'NORMAL', 'cluster_status': 'OFFLI
 # Longer than it takes to start a second engine and watch it for a while;
 # the engine waiting on these requests is killed before they end, and they
 # end with no answer and nothing done.
-HELD = 30
+HELD = 45
 
 
 def in_flight(deployment, server_id: str, action: str) -> bool:
