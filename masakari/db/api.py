@@ -173,6 +173,20 @@ def _storable(value: str) -> bool:
     return '\x00' not in value
 
 
+# What a TEXT column holds on MariaDB/MySQL, in bytes. Longer free text is
+# refused on every database, so that all of them answer alike.
+TEXT_BYTES = 65535
+
+
+def _check_text_lengths(values: dict) -> None:
+    # A notification's payload needs no check: its schema bounds it.
+    for name in ('description', 'control_attributes'):
+        value = values.get(name)
+        if isinstance(value, str) and len(value.encode('utf-8', 'surrogatepass')) > TEXT_BYTES:
+            raise exception.InvalidInput(
+                reason=f'{name} is longer than {TEXT_BYTES} bytes')
+
+
 def _soft_delete(row) -> None:
     row.deleted = row.id
     row.deleted_at = datetime.datetime.now(datetime.timezone.utc).replace(
@@ -229,6 +243,7 @@ def _segment_name_taken(session, name: str, exclude_id: int | None = None):
 
 @_retry_on_deadlock
 def segment_create(context, values: dict):
+    _check_text_lengths(values)
     try:
         with _writer(context) as session:
             if _segment_name_taken(session, values['name']):
@@ -261,6 +276,7 @@ def segment_in_use(context, segment_uuid: str) -> bool:
 @_retry_on_deadlock
 def segment_update(context, segment_uuid: str, values: dict,
                    in_use_error=exception.FailoverSegmentInUse):
+    _check_text_lengths(values)
     try:
         with _writer(context) as session:
             row = _segment_get(session, segment_uuid)
@@ -336,6 +352,7 @@ def _host_name_taken(session, name: str, exclude_id: int | None = None):
 
 @_retry_on_deadlock
 def host_create(context, segment_uuid: str, values: dict):
+    _check_text_lengths(values)
     try:
         with _writer(context) as session:
             _segment_get(session, segment_uuid)
@@ -353,6 +370,7 @@ def host_create(context, segment_uuid: str, values: dict):
 
 @_retry_on_deadlock
 def host_update(context, host_uuid: str, segment_uuid: str, values: dict):
+    _check_text_lengths(values)
     try:
         with _writer(context) as session:
             row = _host_get(session, host_uuid, segment_uuid)
