@@ -98,11 +98,6 @@ class BodyScanner:
         return None
 
 
-def _head_end(buffer: bytearray) -> int:
-    end = buffer.find(b'\r\n\r\n')
-    return end + 4 if end >= 0 else -1
-
-
 def _body_framing(head: bytes) -> tuple[int | None, bool] | None:
     """(Content-Length or None for chunked, Expect: 100-continue) of a
     request head; None when it has no body or when gunicorn's parser is
@@ -157,6 +152,7 @@ class Connection(gthread.TConn):
         self.handshaking = False
         self.body = None           # BodyScanner of the request being read
         self.head_length = 0
+        self.scanned = 0            # bytes of buffer searched for the head
         self.whole_request = False  # body end read before the thread runs
         self.drain = None           # BodyScanner of a body left to discard
         self.continue_sent = False
@@ -278,10 +274,14 @@ class HeadReadingWorker(gthread.ThreadWorker):
 
     def _request_complete(self, conn) -> bool:
         if conn.body is None:
-            head_end = _head_end(conn.buffer)
-            if head_end < 0:
+            # Searched from where the last search stopped: a head sent a
+            # byte at a time must not cost a scan of all of it per byte.
+            end = conn.buffer.find(b'\r\n\r\n', max(0, conn.scanned - 3))
+            conn.scanned = len(conn.buffer)
+            if end < 0:
                 # An overlong head goes to gunicorn's parser to be refused.
                 return len(conn.buffer) > self.max_head
+            head_end = end + 4
             conn.head_length = head_end
             framing = _body_framing(bytes(conn.buffer[:head_end]))
             if framing is None:
@@ -320,6 +320,7 @@ class HeadReadingWorker(gthread.ThreadWorker):
             conn.parser.unreader.sock = _TrackedSocket(conn.sock, conn.body)
         conn.parser.unreader.unread(bytes(conn.buffer))
         conn.buffer = bytearray()
+        conn.scanned = 0
         conn.data_ready = True
         gthread.ThreadWorker.enqueue_req(self, conn)
 
