@@ -13,6 +13,9 @@ is there. What a connection may take to send its request is bounded by
 A body over the size limit is answered (413) without being read; what is
 left of it is then read and thrown away in the event loop too, so that
 the connection serves its next request, as upstream's server does.
+
+Nor can idle connections stop a worker from accepting new ones, or from
+stopping, or block its event loop when they are closed.
 """
 import errno
 import selectors
@@ -400,7 +403,8 @@ class HeadReadingWorker(gthread.ThreadWorker):
         try:
             return super().handle_request(req, conn)
         except TimeoutError:
-            self.log.debug('Client too slow to send its request body')
+            self.log.debug('Client too slow sending its request body or '
+                           'reading the answer: connection closed')
             return False
 
     def _keepalive_after(self, conn, keepalive):
