@@ -19,6 +19,10 @@ from masakari import exception
 P = ParamSpec('P')
 R = TypeVar('R')
 
+# What Nova's and Keystone's clients raise: an answer or a failure of the
+# cloud, not a bug of masakari.
+CLIENT_ERRORS = (sdk_exceptions.SDKException, ks_exceptions.ClientException)
+
 
 def _status_and_text(error: Exception) -> tuple[int | None, str]:
     if isinstance(error, sdk_exceptions.HttpException):
@@ -62,7 +66,7 @@ def translate_errors(function: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return function(*args, **kwargs)
-        except (sdk_exceptions.SDKException, ks_exceptions.ClientException) as error:
+        except CLIENT_ERRORS as error:
             translated = translate(error)
             if translated is error:
                 raise

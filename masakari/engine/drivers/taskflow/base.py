@@ -20,6 +20,7 @@ from taskflow.persistence import models
 from taskflow.utils import misc
 
 from masakari import exception
+from masakari.compute import errors as compute_errors
 from masakari.engine import progress as engine_progress
 from masakari.engine import waits
 
@@ -134,9 +135,9 @@ class _FailedTaskLog(listeners_base.Listener):
         # A skipped or ignored recovery is an outcome, reported as such.
         if failure is None or failure.check(*_NOT_FAILURES):
             return
-        # Masakari's exceptions carry the reason in their text; anything
-        # else is unexpected and worth its traceback.
-        expected = failure.check(exception.MasakariException) is not None
+        # Masakari's exceptions and Nova's errors carry the reason in their
+        # text; anything else is unexpected and worth its traceback.
+        expected = failure.check(exception.MasakariException, *compute_errors.CLIENT_ERRORS)
         LOG.warning('Task %s of notification %s failed: %s', details.get('task_name'),
                     self.notification_uuid, failure.exception_str,
-                    exc_info=None if expected else failure.exc_info)
+                    exc_info=None if expected is not None else failure.exc_info)
