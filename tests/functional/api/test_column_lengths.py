@@ -47,6 +47,13 @@ def test_text_longer_than_its_column(api_server):
     stored = session.get(f'{api_server.url}/v1/segments/{uuid}', timeout=30).json()
     assert stored['segment']['description'] == fits
 
+    # Names count characters, as a VARCHAR(255) does with utf8mb4.
+    wide_name = {'name': WIDE * 255, 'service_type': WIDE * 255,
+                 'recovery_method': 'auto'}
+    created = call('POST', '/v1/segments', {'segment': wide_name})
+    assert created.status_code in (200, 201), created.text
+    assert created.json()['segment']['service_type'] == wide_name['service_type']
+
     host = {'name': 'node1', 'type': 'COMPUTE'}
     for attributes in (too_long, too_wide):
         message = _fault(call('POST', f'/v1/segments/{uuid}/hosts',
