@@ -505,3 +505,49 @@ step('segments.show.deleted', 'GET', '/v1/segments/{seg6}')
 step('hosts.index.final', 'GET', '/v1/segments/{seg5}/hosts', version='1.3')
 step('notifications.index.final', 'GET', '/v1/notifications', version='1.3')
 step('segments.index.final', 'GET', '/v1/segments', version='1.3')
+
+# --- which notification statuses make a segment in use ----------------------------
+step('segments.create.9', 'POST', '/v1/segments', segment('seg9', 'reserved_host'),
+     save={'seg9': ('segment', 'uuid')})
+step('hosts.create.9', 'POST', '/v1/segments/{seg9}/hosts', host('hx'),
+     save={'h9': ('host', 'uuid')})
+
+
+def host_notifications(key, statuses):
+    seed(key, {'notifications': [
+        {'notification_uuid': '{%s_%s}' % (key.replace('.', '_'), status),
+         'generated_time': '2026-11-20 10:00:00', 'source_host_uuid': '{h9}',
+         'type': 'COMPUTE_HOST', 'payload': HOST_DOWN, 'status': status,
+         'failover_segment_uuid': '{seg9}', 'message': f'{status} before'}
+        for status in statuses]})
+
+
+host_notifications('done', ('finished', 'ignored', 'failed'))
+step('segments.update.done-notifications', 'PUT', '/v1/segments/{seg9}',
+     {'segment': {'recovery_method': 'auto'}})
+step('hosts.update.done-notifications', 'PUT', '/v1/segments/{seg9}/hosts/{h9}',
+     {'host': {'reserved': True}})
+for status in ('finished', 'ignored', 'failed', 'error', 'running'):
+    step(f'notifications.index.status.{status}', 'GET', '/v1/notifications?status=' + status)
+for status in ('error', 'running'):
+    host_notifications(status, (status,))
+    step(f'segments.update.{status}-notification', 'PUT', '/v1/segments/{seg9}',
+         {'segment': {'description': status}})
+    step(f'hosts.update.{status}-notification', 'PUT', '/v1/segments/{seg9}/hosts/{h9}',
+         {'host': {'reserved': False}})
+    step(f'hosts.delete.{status}-notification', 'DELETE', '/v1/segments/{seg9}/hosts/{h9}')
+    step(f'segments.delete.{status}-notification', 'DELETE', '/v1/segments/{seg9}')
+step('notifications.create.host-already-failing', 'POST', '/v1/notifications',
+     notification('COMPUTE_HOST', 'hx', HOST_DOWN, generated='2026-11-25T11:00:00'))
+step('notifications.index.host', 'GET', '/v1/notifications?source_host_uuid={h9}'
+     '&sort_key=status&sort_dir=asc', version='1.3')
+step('notifications.show.seeded', 'GET', '/v1/notifications/{error_error}', version='1.3')
+
+# --- project id in the URL -------------------------------------------------------------
+for name, path, project in (('match', '/v1/abc123/segments', 'abc123'),
+                            ('mismatch', '/v1/abc123/segments', 'def456'),
+                            ('match-show', '/v1/abc123/segments/{seg9}', 'abc123'),
+                            ('match-hosts', '/v1/abc123/segments/{seg9}/hosts', 'abc123'),
+                            ('not-hex', '/v1/project-x/segments', 'project-x')):
+    step(f'project.{name}', 'GET', path, X_Project_Id=project, X_User_Id='u1')
+

@@ -135,6 +135,16 @@ def normalize(value, saved: dict, url: str):
     return value
 
 
+def stored(key: str, value, saved: dict):
+    """A seed value as its column takes it: times as datetimes, maps as
+    JSON text, ``{name}`` filled in."""
+    if key.endswith('_time') and value:
+        return datetime.datetime.fromisoformat(value)
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return fill(value, saved)
+
+
 def write_rows(database_url: str, rows: dict, saved: dict) -> None:
     """Inserts a seed step's rows; a ``{name}`` no step saved yet becomes a
     new uuid, saved under that name."""
@@ -147,9 +157,7 @@ def write_rows(database_url: str, rows: dict, saved: dict) -> None:
     with engine.begin() as connection:
         for table, table_rows in rows.items():
             for row in table_rows:
-                values = {key: (datetime.datetime.fromisoformat(value)
-                                if key.endswith('_time') and value else fill(value, saved))
-                          for key, value in row.items()}
+                values = {key: stored(key, value, saved) for key, value in row.items()}
                 connection.execute(sa.insert(metadata.tables[table]),
                                    dict(values, created_at=now, deleted=0))
     engine.dispose()
