@@ -80,6 +80,11 @@ def _connect() -> None:
     except tooz.ToozError as error:
         _lost(error)
         return
+    if _stopping.is_set():
+        # stop() came while this attempt waited for the backend.
+        with contextlib.suppress(tooz.ToozError):
+            coordinator.stop()
+        return
     _coordinator = coordinator
     _answered(interval)
 
