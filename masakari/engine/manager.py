@@ -317,6 +317,9 @@ class MasakariManager:
                 # for each notification another engine is recovering.
                 LOG.debug('Notification %s is being processed; not resumed.',
                           row.notification_uuid)
+            except exception.CoordinationUnavailable:
+                # Logged once by the locks; the next pass tries again.
+                return
 
     def _silent(self, rows: list) -> list:
         """The ``rows`` whose updated_at this engine has seen unchanged for

@@ -1,10 +1,16 @@
 """Resuming what an engine that died left running: only once its heartbeat
 has stopped, and undoing the server locks it took, never an operator's."""
+import subprocess
 import time
 import uuid
 
+import pytest
+
 from masakari.db import api as db
+from masakari.engine import locks
 from masakari.engine.drivers.taskflow import host_failure
+from masakari.engine.manager import MasakariManager
+from tests.support import api_server
 from tests.support import e2e
 from tests.support import recovery
 from tests.support.e2e import HA
@@ -12,6 +18,7 @@ from tests.support.scenarios import IDS
 from tests.support.scenarios import raised
 
 OPERATOR_REASON = 'disk check by the operator'
+STOPPED = {'event': 'STOPPED', 'host_status': 'NORMAL', 'cluster_status': 'OFFLINE'}
 
 
 def run_host_recovery(bench, notification: str, vmoves: dict[str, str]) -> None:
@@ -60,7 +67,39 @@ def test_servers_are_locked_with_a_reason_naming_the_notification(tmp_path):
         assert not bench.server('i1').locked
 
 
-STOPPED = {'event': 'STOPPED', 'host_status': 'NORMAL', 'cluster_status': 'OFFLINE'}
+@pytest.fixture
+def lost_backend(tmp_path):
+    """The URL of a Redis that answered once, then stopped."""
+    port = api_server.free_port()
+    server = subprocess.Popen(['redis-server', '--port', str(port), '--bind', '127.0.0.1',
+                               '--save', '', '--dir', str(tmp_path)],
+                              stdout=subprocess.DEVNULL)
+    try:
+        wait(lambda: subprocess.run(['redis-cli', '-p', str(port), 'ping'],
+                                    capture_output=True).stdout.strip() == b'PONG')
+        yield f'redis://127.0.0.1:{port}?timeout=2', server
+    finally:
+        server.terminate()
+        server.wait()
+        locks.stop()
+
+
+def test_a_coordination_backend_down_postpones_resuming(tmp_path, lost_backend):
+    url, server = lost_backend
+    with recovery.bench(tmp_path, config={'coordination.backend_url': url}) as bench:
+        notification = bench.notify('COMPUTE_HOST', dict(STOPPED, event='STARTED'))
+        db.notification_update(bench.context, notification, {'status': 'running'})
+        with locks.lock('masakari-connected'):
+            pass
+        server.terminate()
+        server.wait()
+        manager = MasakariManager(driver=bench.driver)
+        # Once the backend counts as down (2 s), each pass gives up at once.
+        time.sleep(3)
+        manager._resume_abandoned_notifications(bench.context)
+        assert bench.notification(notification).status == 'running'
+
+
 # Longer than it takes to start a second engine and watch it for a while;
 # the engine waiting on these requests is killed before they end, and they
 # end with no answer and nothing done.
