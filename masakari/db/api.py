@@ -77,14 +77,26 @@ _sqlite_writers = threading.RLock()
 
 @contextlib.contextmanager
 def _writer(context):
-    """``context_manager.writer.using(context)``, after the turn of this
-    process's writers on SQLite; the turn lasts until the commit ends."""
+    """``context_manager.writer.using(context)``; on SQLite, the statements
+    wait for the turn of this process's writers, which lasts until the
+    commit ends."""
     if get_engine().dialect.name != 'sqlite':
         with context_manager.writer.using(context) as session:
             yield session
         return
-    with _sqlite_writers, context_manager.writer.using(context) as session:
-        yield session
+    turn = False
+    try:
+        with context_manager.writer.using(context) as session:
+            # Connecting and BEGIN (deferred: it locks nothing in SQLite)
+            # happen before the turn, which so lasts only as long as the
+            # statements and the commit.
+            session.connection()
+            _sqlite_writers.acquire()
+            turn = True
+            yield session
+    finally:
+        if turn:
+            _sqlite_writers.release()
 
 
 class ListQuery:
