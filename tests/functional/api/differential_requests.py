@@ -551,3 +551,19 @@ for name, path, project in (('match', '/v1/abc123/segments', 'abc123'),
                             ('not-hex', '/v1/project-x/segments', 'project-x')):
     step(f'project.{name}', 'GET', path, X_Project_Id=project, X_User_Id='u1')
 
+# --- every read at every microversion ------------------------------------------------------
+for version in ('1.0', '1.1', '1.2', '1.3', 'latest'):
+    for name, path in (('segments', '/v1/segments/{seg9}'), ('hosts', '/v1/segments/{seg9}/hosts'),
+                       ('host', '/v1/segments/{seg9}/hosts/{h9}'),
+                       ('notifications', '/v1/notifications?limit=2&sort_key=status'),
+                       ('notification', '/v1/notifications/{done_finished}'),
+                       ('vmoves', '/v1/notifications/{n3}/vmoves?limit=1'),
+                       ('vmove', '/v1/notifications/{n3}/vmoves/{v2}'),
+                       ('extensions', '/v1/extensions'), ('version', '/v1/versions/v1.0')):
+        step(f'read.{name}.{version}', 'GET', path, version=version)
+step('hosts.create.1.3', 'POST', '/v1/segments/{seg9}/hosts', host('hy'), version='1.3')
+step('notifications.create.1.3', 'POST', '/v1/notifications',
+     notification('VM', 'hy', vm_down(), generated='2026-11-25T12:00:00'), version='1.3')
+step('segments.create.1.3', 'POST', '/v1/segments', segment('seg10', enabled=False),
+     version='1.3')
+

@@ -34,6 +34,8 @@ from tests.support import rabbit
 
 ALLOWED = api_server.REPO / 'doc/source/api-differences.csv'
 COMPARED_HEADERS = ('Content-Type', 'OpenStack-API-Version', 'Vary', 'Location')
+# Headers whose presence is compared, not their value.
+PRESENT_HEADERS = ('X-OpenStack-Request-Id', 'X-Compute-Request-Id', 'Allow')
 UUID = re.compile(r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}')
 TIMESTAMP_KEYS = ('created_at', 'updated_at', 'deleted_at', 'updated')
 # Row ids come from the database's counter, which a failed insert advances
@@ -193,6 +195,9 @@ def run(server, database_url: str) -> dict[str, dict]:
             for header in COMPARED_HEADERS:
                 if header in response.headers:
                     answer[header] = normalize(response.headers[header], saved, server.url)
+            for header in PRESENT_HEADERS:
+                if header in response.headers:
+                    answer[header] = '<present>'
             answers[step.key] = answer
     return answers
 
@@ -257,3 +262,17 @@ def test_answers_match_the_release(database_url, upstream_bin, engine_topic,  # 
     report = '\n'.join(f'{key} [{field}]\n  release: {theirs!r}\n  ours:    {mine!r}'
                        for key, field, theirs, mine in unlisted)
     assert not unlisted, f'{len(unlisted)} unlisted differences:\n{report}'
+
+
+def test_listed_differences_name_requests_and_fields_the_test_compares():
+    """So that a renamed or removed request cannot leave an entry behind."""
+    keys = {step.key for step in sequence.STEPS}
+    fields = {'status', 'body', *COMPARED_HEADERS, *PRESENT_HEADERS}
+    with ALLOWED.open(newline='') as stream:
+        rows = list(csv.DictReader(stream))
+    assert len({row['id'] for row in rows}) == len(rows)
+    for row in rows:
+        assert row['request'] in keys, row
+        assert row['field'] in fields, row
+        assert all(row[column].strip() for column in ('release', 'ours', 'why')), row
+
