@@ -86,7 +86,13 @@ class MasakariManager:
             db.notification_update(context, row.notification_uuid, {
                 'status': 'ignored', 'message': SEGMENT_DISABLED_MESSAGE})
             raise exception.FailoverSegmentDisabled(uuid=host.failover_segment_id)
-        self._process(context, row, received)
+        try:
+            self._process(context, row, received)
+        except exception.CoordinationUnavailable:
+            # The locks said so once; the notification stays new and the
+            # periodic task runs it when the backend answers.
+            LOG.info('Notification %s waits for the coordination backend.',
+                     row.notification_uuid)
 
     def get_notification_recovery_workflow_details(self, ctxt,
                                                    notification: dict) -> dict:
@@ -289,7 +295,12 @@ class MasakariManager:
         for row in db.notifications_with_status(context, ('error', 'new')):
             if row.status == 'error' or _older_than(
                     row, CONF.retry_notification_new_status_interval):
-                self._process(context, row, _event_data(row))
+                try:
+                    self._process(context, row, _event_data(row))
+                except exception.CoordinationUnavailable:
+                    # Held as they are, error ones too, until the backend
+                    # answers; the locks said so once.
+                    return
             current = db.notification_get_by_uuid(context, row.notification_uuid)
             if current.status == 'error':
                 db.notification_update(context, row.notification_uuid,
