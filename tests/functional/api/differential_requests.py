@@ -567,3 +567,29 @@ step('notifications.create.1.3', 'POST', '/v1/notifications',
 step('segments.create.1.3', 'POST', '/v1/segments', segment('seg10', enabled=False),
      version='1.3')
 
+# --- bodies at the edges of JSON ------------------------------------------------------------
+for name, raw in (('nan', b'{"segment": {"name": "n", "recovery_method": "auto", '
+                          b'"service_type": "C", "description": NaN}}'),
+                  ('duplicate-keys', b'{"segment": {"name": "a", "name": "dupkey", '
+                                     b'"recovery_method": "auto", "service_type": "C"}}'),
+                  ('bom', b'\xef\xbb\xbf{"segment": {}}'),
+                  ('utf16', '{"segment": {}}'.encode('utf-16')),
+                  ('trailing', b'{"segment": {}} x'),
+                  ('number', b'5'), ('string', b'"x"'), ('null', b'null'), ('array', b'[]'),
+                  ('huge-number', b'{"segment": {"name": 1e999}}'),
+                  ('whitespace', b'   '), ('nul', b'{"segment": {"name": "a\\u0000b", '
+                                                  b'"recovery_method": "auto", '
+                                                  b'"service_type": "C"}}')):
+    step(f'segments.create.body.{name}', 'POST', '/v1/segments', raw,
+         Content_Type='application/json')
+step('segments.show.with-body', 'GET', '/v1/segments/{seg9}', b'{"x": 1}',
+     Content_Type='application/json')
+step('segments.delete.with-body', 'DELETE', '/v1/segments/{seg10}', b'not json',
+     Content_Type='application/json')
+step('segments.update.body-array', 'PUT', '/v1/segments/{seg9}', b'[]',
+     Content_Type='application/json')
+for query in ('limit=99999999999999999999', 'limit=1e3', 'marker=99999999999999999999',
+              'sort_dir=ASC', 'sort_key=NAME', 'sort_key=name&sort_dir=asc&sort_dir=asc',
+              'sort_key=deleted', 'sort_key=deleted_at'):
+    step(f'segments.index3?{query}', 'GET', '/v1/segments?' + query)
+
