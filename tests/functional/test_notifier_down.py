@@ -28,9 +28,14 @@ class Relay:
     port and every connection through it, as a broker that went down."""
 
     def __init__(self):
-        self.listener = socket.create_server(('127.0.0.1', 0))
-        self.port = self.listener.getsockname()[1]
+        self.port = 0
         self.sockets: list[socket.socket] = []
+        self.open()
+
+    def open(self) -> None:
+        """Listen (again, on the same port: the broker is back)."""
+        self.listener = socket.create_server(('127.0.0.1', self.port))
+        self.port = self.listener.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
 
     @property
@@ -91,6 +96,9 @@ def test_api_answers_and_logs_each_lost_event_once(tmp_path):
                 'host': {'name': 'node1', 'type': 'COMPUTE', 'control_attributes': 'ssh'}},
             ).headers['x-openstack-request-id']
             elapsed = time.monotonic() - started
+            relay.open()
+            call(server, '/v1/segments', {'segment': {
+                'name': 'S2', 'service_type': 'COMPUTE', 'recovery_method': 'auto'}})
         finally:
             relay.close()
             server.stop()
@@ -98,6 +106,8 @@ def test_api_answers_and_logs_each_lost_event_once(tmp_path):
     assert elapsed < 10, elapsed
     log = (tmp_path / 'api.log').read_text()
     assert ':guest@' not in log
+    # Sent again once the broker is back: nothing lost but the host's.
+    assert sum('not sent' in line for line in log.splitlines()) == 2
     # Nothing else of the request at WARNING or above: no reconnection
     # attempts, no traceback.
     lost = [line for line in log.splitlines() if request_id in line
