@@ -156,6 +156,7 @@ class Connection(gthread.TConn):
         self.body = None           # BodyScanner of the request being read
         self.head_length = 0
         self.scanned = 0            # bytes of buffer searched for the head
+        self.polled = False         # registered with the worker's poller
         self.whole_request = False  # body end read before the thread runs
         self.drain = None           # BodyScanner of a body left to discard
         self.continue_sent = False
@@ -229,10 +230,9 @@ class HeadReadingWorker(gthread.ThreadWorker):
             conn.deadline = min(conn.deadline or self.stop_deadline,
                                 self.stop_deadline)
         self.reading[conn] = None
-        self.poller.register(conn.sock, selectors.EVENT_READ,
-                             partial(self._on_readable, conn))
-        if conn.buffer or conn.drain:
-            self._on_readable(conn, conn.sock)
+        # A kept-alive connection comes back here once readable: its request
+        # is usually there already and goes to a thread without a poll.
+        self._on_readable(conn, None)
 
     def _on_readable(self, conn, _sock):
         try:
@@ -242,9 +242,15 @@ class HeadReadingWorker(gthread.ThreadWorker):
         if ready is None:
             self._drop(conn)
         elif ready:
-            self.poller.unregister(conn.sock)
             del self.reading[conn]
+            if conn.polled:
+                self.poller.unregister(conn.sock)
+                conn.polled = False
             self._hand_over(conn)
+        elif not conn.polled:
+            self.poller.register(conn.sock, selectors.EVENT_READ,
+                                 partial(self._on_readable, conn))
+            conn.polled = True
 
     def _read_request(self, conn) -> bool | None:
         """Reads what the socket has; True when the request is complete
@@ -337,10 +343,12 @@ class HeadReadingWorker(gthread.ThreadWorker):
 
     def _drop(self, conn):
         self.reading.pop(conn, None)
-        try:
-            self.poller.unregister(conn.sock)
-        except (KeyError, ValueError, OSError):
-            pass
+        if conn.polled:
+            conn.polled = False
+            try:
+                self.poller.unregister(conn.sock)
+            except (KeyError, ValueError, OSError):
+                pass
         self.nr_conns -= 1
         conn.close()
 
