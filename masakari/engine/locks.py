@@ -11,7 +11,8 @@ the backend answers again. A thread of the engine beats the backend's
 heartbeat; a backend that has not answered for longer than its lock
 timeout (when our locks there may have expired) counts as down at once,
 without waiting for the client library's own retries (about a minute with
-Redis).
+Redis); so does one that has not answered the engine's first connection
+within FIRST_CONNECT_WAIT.
 """
 import contextlib
 import threading
@@ -40,6 +41,9 @@ _last_answer = 0.0
 _answer_within: float | None = None
 # Wait between two attempts to reach a backend that did not answer.
 RETRY_INTERVAL = 1.0
+# How long the first lock waits for the first connection to the backend.
+FIRST_CONNECT_WAIT = 10.0
+_first_attempt = threading.Event()
 
 
 def _local(name: str) -> threading.Lock:
@@ -57,11 +61,17 @@ def _tooz(resource: str):
     with _coordinator_guard:
         if _beater is None:
             _stopping.clear()
-            _connect()
+            _first_attempt.clear()
             _beater = threading.Thread(target=_beat, daemon=True,
                                        name='coordination-heartbeat')
             _beater.start()
-        coordinator = _coordinator
+    # A backend that answers does so at once; one that does not would keep
+    # the caller for the client's retries.
+    if not _first_attempt.wait(FIRST_CONNECT_WAIT):
+        # Later callers need not wait: the backend is down until it answers.
+        _first_attempt.set()
+        _lost(f'no answer in {FIRST_CONNECT_WAIT:.0f} s')
+    coordinator = _coordinator
     if coordinator is None or not _answering():
         raise exception.CoordinationUnavailable(resource=resource)
     return coordinator
@@ -97,6 +107,7 @@ def _beat() -> None:
         wait = RETRY_INTERVAL
         if coordinator is None:
             _connect()
+            _first_attempt.set()
             continue
         if not coordinator.requires_beating:
             continue

@@ -124,3 +124,18 @@ def test_recovery_waits_for_the_backend(backend, tmp_path, caplog):
     assert 'answers again' in said[1][1]
     assert SECRET not in caplog.text
 
+
+
+def test_engine_started_while_the_backend_is_down(backend, caplog):
+    backend.stop()
+    started = time.monotonic()
+    raised, _ = lock_outcome('masakari-first')
+    assert raised is exception.CoordinationUnavailable
+    assert time.monotonic() - started < locks.FIRST_CONNECT_WAIT + 1
+    assert lock_outcome('masakari-first')[1] < 1
+    backend.start()
+    # Within the client's next retry of the connection.
+    wait_for('masakari-first', None, within=15)
+    said = [r.getMessage() for r in caplog.records if r.name == locks.__name__]
+    assert len(said) == 2 and 'answers again' in said[1], said
+    assert SECRET not in caplog.text
