@@ -199,6 +199,15 @@ def _check_text_lengths(values: dict) -> None:
                 reason=f'{name} is longer than {TEXT_BYTES} bytes')
 
 
+def _fitted(message: str) -> str:
+    """An engine's ``message`` (a Nova error's text, say) cut to what its
+    column holds: an error must not be lost with the status beside it."""
+    data = message.encode('utf-8', 'surrogatepass')
+    if len(data) <= TEXT_BYTES:
+        return message
+    return data[:TEXT_BYTES - 3].decode('utf-8', 'ignore') + '...'
+
+
 def _soft_delete(row) -> None:
     row.deleted = row.id
     row.deleted_at = datetime.datetime.now(datetime.timezone.utc).replace(
@@ -565,6 +574,8 @@ def _set(context, model, values: dict, not_found: Exception, **key):
         if row is None:
             raise not_found
         for name, value in values.items():
+            if name == 'message' and isinstance(value, str):
+                value = _fitted(value)
             setattr(row, name, value)
         _touch(row)
         session.flush()

@@ -67,3 +67,21 @@ def test_text_longer_than_its_column(api_server):
                           {'host': {'control_attributes': too_wide}}))
     assert 'control_attributes' in message, message
 
+
+
+def test_engine_message_longer_than_its_column(database_url, tmp_path):
+    """What the engine writes (a Nova error's text as a vmove's or a
+    notification's message) is cut to what the column holds, not lost with
+    the whole update."""
+    from masakari.db import api as db
+    from tests.support import recovery
+
+    with recovery.bench(tmp_path, database_url=database_url) as bench:
+        notification = bench.notify('COMPUTE_HOST', {'event': 'STARTED'})
+        db.notification_update(bench.context, notification,
+                               {'status': 'error', 'message': WIDE * TEXT_BYTES})
+        row = bench.notification(notification)
+        assert row.status == 'error'
+        assert row.message.startswith(WIDE * 100)
+        assert len(row.message.encode()) <= TEXT_BYTES
+        assert row.message.endswith('...')
