@@ -206,9 +206,9 @@ def test_notification_and_vmove_commands(deployment):
     result = cli.run('notification', 'show', notification_uuid, '-f', 'json', '--debug')
     assert result.returncode == 0, result.stderr[-3000:]
     assert json.loads(result.stdout) == host_down
-    # the CLI asks for 1.3; success responses name the service "masakari"
+    # the CLI asks for 1.3 and the answer says which version it is
     assert '-H "OpenStack-API-Version: instance-ha 1.3"' in result.stderr
-    assert 'OpenStack-API-Version: masakari 1.3 ' in result.stderr
+    assert 'OpenStack-API-Version: instance-ha 1.3 ' in result.stderr
 
     rows, pages = cli.listing('notifications', 'notification', 'list',
                               '--limit', '1', '--sort', 'type:asc')
