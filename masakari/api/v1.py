@@ -82,13 +82,10 @@ class V1App:
 
     @webob.dec.wsgify
     def __call__(self, request):
-        try:
-            path = request.path_info
-        except UnicodeDecodeError:
-            # No resource has a name that is not UTF-8.
-            return faults.fault_response(404,
-                                         'The resource could not be found.')
-        parts = path.split('/')[1:]
+        # The path as the server gives it, one character per byte, as the
+        # release routes it: bytes that are not UTF-8 are an id no row has
+        # (or no route), not an error.
+        parts = request.environ.get('PATH_INFO', '').split('/')[1:]
         if parts in ([], ['']):
             return self._serve(request, None)
         match = router.match(request.method, parts)

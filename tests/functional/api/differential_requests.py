@@ -593,3 +593,28 @@ for query in ('limit=99999999999999999999', 'limit=1e3', 'marker=999999999999999
               'sort_key=deleted', 'sort_key=deleted_at'):
     step(f'segments.index3?{query}', 'GET', '/v1/segments?' + query)
 
+# --- URL shapes ------------------------------------------------------------------------------
+for name, method, path in (
+        ('v1.json', 'GET', '/v1.json'),
+        ('hosts.json', 'GET', '/v1/segments/{seg9}/hosts.json'),
+        ('vmoves.json', 'GET', '/v1/notifications/{n3}/vmoves.json'),
+        ('new.json', 'GET', '/v1/segments/new.json'),
+        ('extensions.json', 'GET', '/v1/extensions.json'),
+        ('version.json', 'GET', '/v1/versions/v1.0.json'),
+        ('segments.txt', 'GET', '/v1/segments.txt'),
+        ('healthcheck-detailed', 'GET', '/healthcheck?detailed=true'),
+        ('healthcheck-head', 'HEAD', '/healthcheck'), ('healthcheck-post', 'POST', '/healthcheck'),
+        ('segment-action', 'POST', '/v1/segments/{seg9}/action'),
+        ('hosts-put', 'PUT', '/v1/segments/{seg9}/hosts'),
+        ('hosts-delete', 'DELETE', '/v1/segments/{seg9}/hosts'),
+        ('notifications-delete', 'DELETE', '/v1/notifications'),
+        ('host-edit', 'GET', '/v1/segments/{seg9}/hosts/{h9}/edit'),
+        ('notification-edit', 'GET', '/v1/notifications/{n3}/edit'),
+        ('vmoves-new', 'GET', '/v1/notifications/{n3}/vmoves/new'),
+        ('escaped-slash', 'GET', '/v1/segments/%2Fx'), ('space', 'GET', '/v1/segments/a%20b'),
+        ('not-utf8', 'GET', '/v1/%FF'), ('not-utf8-id', 'GET', '/v1/segments/%C3%28'),
+        ('root-not-utf8', 'GET', '/%FF'), ('dot-segment', 'GET', '/v1/segments/../extensions'),
+        ('deep', 'GET', '/v1/segments/{seg9}/hosts/{h9}/x/y'),
+        ('versions-slash', 'GET', '/v1/versions/'), ('root-other', 'GET', '/other')):
+    step(f'url.{name}', method, path, {} if method in ('POST', 'PUT') else None)
+

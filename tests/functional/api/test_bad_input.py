@@ -33,10 +33,10 @@ def client(tmp_path_factory):
 @pytest.mark.parametrize('path, name, code', [
     # Upstream: 500 with an empty body.
     ('/%FF', 'badRequest', 400),
-    # Upstream: 404 (webob's text body, then its itemNotFound fault).
-    ('/v1/%FF', 'itemNotFound', 404),
+    # As upstream: no route (webob's page), or no segment with that id.
+    ('/v1/%FF', None, 404),
     ('/v1/segments/%C3%28', 'itemNotFound', 404),
-    ('/v1/%C3%28/segments', 'itemNotFound', 404),
+    ('/v1/%C3%28/segments', None, 404),
     # Upstream: 500 (the query string is decoded while listing).
     ('/v1/segments?name=%FF', 'badRequest', 400),
     ('/v1/segments?%FF=1', 'badRequest', 400),
@@ -44,7 +44,11 @@ def client(tmp_path_factory):
     ('/v1/notifications?status=%FF', 'badRequest', 400),
 ])
 def test_path_or_query_not_utf8_is_a_fault(client, path, name, code):
-    fault(client('GET', path), name, code)
+    response = client('GET', path)
+    if name is None:
+        assert response.status_code == code
+    else:
+        fault(response, name, code)
     # The connection stays usable.
     assert client('GET', '/v1/segments').status_code == 200
 
