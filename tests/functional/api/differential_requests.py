@@ -9,7 +9,7 @@ import dataclasses
 import json
 
 V = 'OpenStack-API-Version'
-NOVA_HOSTS = ['node1', 'node2', 'n3', 'hx', 'hy', 'hz']
+NOVA_HOSTS = ['node1', 'node2', 'n3', 'hx', 'hy', 'hz', 'hw', 'hv']
 GENERATED = '2026-11-25T10:00:00'
 
 
@@ -617,4 +617,23 @@ for name, method, path in (
         ('deep', 'GET', '/v1/segments/{seg9}/hosts/{h9}/x/y'),
         ('versions-slash', 'GET', '/v1/versions/'), ('root-other', 'GET', '/other')):
     step(f'url.{name}', method, path, {} if method in ('POST', 'PUT') else None)
+
+# --- lengths and the calendar's edges -----------------------------------------------------------
+step('segments.create.name-255', 'POST', '/v1/segments', segment('n' * 255))
+step('segments.create.description-long', 'POST', '/v1/segments',
+     segment('long-description', description='d' * 70000))
+step('hosts.create.control-long', 'POST', '/v1/segments/{seg9}/hosts',
+     host('hw', control_attributes='c' * 70000))
+step('hosts.create.type-long', 'POST', '/v1/segments/{seg9}/hosts', host('hv', type='T' * 256))
+for name, generated in (('year-1-east', '0001-01-01T00:00:00+14:00'),
+                        ('year-9999-west', '9999-12-31T23:59:59-14:00'),
+                        ('year-9999', '9999-12-31T23:59:59'), ('year-1900', '1900-01-01T00:00:00'),
+                        ('leap', '2024-02-29T00:00:00'), ('not-leap', '2026-02-29T00:00:00'),
+                        ('hour-24', '2026-11-25T24:00:00')):
+    step(f'notifications.create.calendar.{name}', 'POST', '/v1/notifications',
+         notification('PROCESS', 'hx', {'event': 'STOPPED', 'process_name': f'cal-{name}'},
+                      generated=generated))
+step('notifications.create.deleted-host', 'POST', '/v1/notifications',
+     notification('VM', 'node2', vm_down(), generated='2026-11-25T13:00:00'))
+step('vmoves.index.process', 'GET', '/v1/notifications/{n1}/vmoves', version='1.3')
 
