@@ -637,3 +637,19 @@ step('notifications.create.deleted-host', 'POST', '/v1/notifications',
      notification('VM', 'node2', vm_down(), generated='2026-11-25T13:00:00'))
 step('vmoves.index.process', 'GET', '/v1/notifications/{n1}/vmoves', version='1.3')
 
+# --- media types and versions on every kind of answer ---------------------------------------------
+VND = 'application/vnd.openstack.masakari+json'
+step('v1.accept-vnd', 'GET', '/v1', Accept=VND)
+step('v1.accept-vnd.1.3', 'GET', '/v1/', version='1.3', Accept=VND)
+step('fault.accept-vnd', 'GET', '/v1/segments/00000000-0000-0000-0000-000000000000', Accept=VND)
+step('fault.accept-xml.1.2', 'GET', '/v1/segments/abc', version='1.2', Accept='application/xml')
+step('segments.create.vnd-both', 'POST', '/v1/segments', json.dumps(segment('vnd')).encode(),
+     Content_Type=VND, Accept=VND)
+step('segments.delete.vnd', 'DELETE', '/v1/segments/{seg10}', Accept=VND, version='1.3')
+step('root.version-header', 'GET', '/', version='1.2')
+step('root.choices.version-header', 'GET', '/segments', version='1.2')
+step('healthcheck.version-header', 'GET', '/healthcheck', version='1.2')
+step('segments.preflight', 'OPTIONS', '/v1/segments', Origin='http://example.com',
+     Access_Control_Request_Method='POST')
+step('segments.index.origin', 'GET', '/v1/segments?limit=1', Origin='http://example.com')
+
