@@ -2,9 +2,9 @@
 JSON-schema validation with upstream error texts.
 
 Draft 4 keywords, plus the formats masakari uses: ``name`` (printable, no
-leading or trailing blank), ``description`` (printable or newline),
-``uuid`` and ``date-time`` (anything the iso8601 parser accepts that has a
-UTC equivalent within years 1 to 9999).
+leading or trailing blank), ``uuid`` and ``date-time`` (anything the
+iso8601 parser accepts that has a UTC equivalent within years 1 to 9999).
+Printable text (``description``) is a pattern in the schemas' types.
 """
 import json
 import unicodedata
@@ -87,12 +87,6 @@ def _is_name(value) -> bool:
     return not (value[0].isspace() or value[-1].isspace())
 
 
-def _is_description(value) -> bool:
-    if not isinstance(value, str):
-        return True
-    return all(c == '\n' or _printable(c) for c in value)
-
-
 def _is_uuid(value) -> bool:
     return not isinstance(value, str) or uuidutils.is_uuid_like(value)
 
@@ -109,7 +103,6 @@ def _is_date_time(value) -> bool:
 
 _formats = jsonschema.FormatChecker(formats=())
 _formats.checks('name')(_is_name)
-_formats.checks('description')(_is_description)
 _formats.checks('uuid')(_is_uuid)
 _formats.checks('date-time')(_is_date_time)
 
