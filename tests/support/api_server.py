@@ -1,4 +1,5 @@
 """Runs the real masakari-api console script on a loopback port."""
+import contextlib
 import os
 import pathlib
 import signal
@@ -51,6 +52,21 @@ def db_sync(config: pathlib.Path) -> None:
     subprocess.run([str(BIN / 'masakari-manage'), '--config-file',
                     str(config), 'db', 'sync'], check=True,
                    capture_output=True)
+
+
+@contextlib.contextmanager
+def sqlite_server(work: pathlib.Path):
+    """A masakari-api of one worker (noauth2) on a new SQLite database in
+    ``work``, stopped (and its log checked) on leaving."""
+    port = free_port()
+    config = write_config(work / 'masakari.conf',
+                          f'sqlite:///{work}/masakari.sqlite', port, workers=1)
+    db_sync(config)
+    server = APIServer(config, port, work / 'api.log').start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 class APIServer:

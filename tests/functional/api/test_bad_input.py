@@ -17,17 +17,8 @@ SEGMENT = b'{"segment": {"name": "s", "recovery_method": "auto", ' \
 
 @pytest.fixture(scope='module')
 def client(tmp_path_factory):
-    work = tmp_path_factory.mktemp('bad-input')
-    port = server_support.free_port()
-    config = server_support.write_config(
-        work / 'masakari.conf', f'sqlite:///{work}/masakari.sqlite', port,
-        workers=1)
-    server_support.db_sync(config)
-    server = server_support.APIServer(config, port, work / 'api.log').start()
-    try:
+    with server_support.sqlite_server(tmp_path_factory.mktemp('bad-input')) as server:
         yield Client(server.url)
-    finally:
-        server.stop()
 
 
 @pytest.mark.parametrize('path, name, code', [

@@ -19,17 +19,8 @@ NOTIFICATION = ('{"notification": {"type": "VM", "hostname": "h", '
 
 @pytest.fixture(scope='module')
 def server(tmp_path_factory):
-    work = tmp_path_factory.mktemp('body-limits')
-    port = server_support.free_port()
-    config = server_support.write_config(
-        work / 'masakari.conf', f'sqlite:///{work}/masakari.sqlite', port,
-        workers=1)
-    server_support.db_sync(config)
-    server = server_support.APIServer(config, port, work / 'api.log').start()
-    try:
+    with server_support.sqlite_server(tmp_path_factory.mktemp('body-limits')) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
