@@ -1,4 +1,4 @@
-"""Running an operator's command (spec §1.3): no shell, split on spaces.
+"""Running an operator's command: no shell, split on spaces.
 
 Commands to run as root go through the monitor's oslo.privsep daemon when
 the monitor is not root itself (see masakarimonitors.privsep).

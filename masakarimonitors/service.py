@@ -117,7 +117,9 @@ class Launcher:
         while True:
             signo = self._wait()
             if signo is None:
-                # main() raised: stop, and exit 0 like upstream (QUIRK-1).
+                # main() raised: stop, and exit 0 like upstream
+                # masakari-monitors, so service managers see the same
+                # status.
                 self.service.stop(CONF.graceful_shutdown_timeout)
                 return 0
             if signo == signal.SIGINT:

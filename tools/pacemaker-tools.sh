@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Put Pacemaker 2.1.5's command line tools (cibadmin, crm_mon, crm_simulate)
 # from the Debian 12 packages into a private root, without installing
-# pacemaker into the system: its postinst wants to start daemons (spec
-# §11.4). The hostmonitor tests run the tools on static CIB files:
+# pacemaker into the system: its postinst wants to start daemons. The
+# hostmonitor tests run the tools on static CIB files:
 #
 #   CIB_file=cib.xml \
 #   LD_LIBRARY_PATH=$ROOT/usr/lib/x86_64-linux-gnu:$ROOT/usr/lib \

@@ -1,4 +1,4 @@
-"""What the hostmonitor manager expects of a driver (spec §7.1).
+"""What the hostmonitor manager expects of a driver.
 
 A driver is built with no arguments. ``monitor_hosts()`` loops until
 ``stop()``; each cycle is wrapped by the driver itself so one bad cycle

@@ -1,4 +1,4 @@
-"""The hostmonitor manager: loads and runs one driver (spec §7.1)."""
+"""The hostmonitor manager: loads and runs one driver."""
 import os
 
 from oslo_log import log as logging
@@ -30,7 +30,8 @@ class HostmonitorManager:
         try:
             self.driver.monitor_hosts()
         except Exception as e:
-            # The process then idles (QUIRK-2).
+            # The process then stays alive and idle, as upstream
+            # masakari-monitors does.
             LOG.exception('Exception caught: %s', e)
 
     def stop(self) -> None:

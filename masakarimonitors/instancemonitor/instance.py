@@ -1,9 +1,10 @@
 """The instancemonitor manager: libvirt domain events to VM notifications.
 
 One read-only libvirt connection with callbacks for the nine domain events
-of spec §4.1; every callback hands (event id, type, detail, domain uuid) to
-the event filter. When libvirtd goes away the connection is opened again,
-also when libvirtd stays away for a while (upstream exits then, QUIRK-4).
+listed in DOMAIN_EVENTS; every callback hands (event id, type, detail,
+domain uuid) to the event filter. When libvirtd goes away the connection
+is opened again, also when libvirtd stays away for a while (upstream
+masakari-monitors exits then; see doc/source/divergences.rst).
 """
 import libvirt
 from oslo_log import log as logging
@@ -19,7 +20,7 @@ NO_VALUE = eventfilter_table.NO_VALUE
 
 # The callbacks, in upstream's registration order, and where the filter's
 # event_type and detail sit among each callback's arguments after
-# (conn, dom); None passes -1 (spec §4.2).
+# (conn, dom); None passes -1.
 DOMAIN_EVENTS: list[tuple[int, int | None, int | None]] = [
     # (conn, dom, event, detail)
     (libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, 0, 1),

@@ -1,4 +1,4 @@
-"""The introspective instance monitor's manager (spec §5).
+"""The introspective instance monitor's manager.
 
 Two sides: a periodic sweep that pings every qualifying domain's QEMU
 guest agent (started with the manager, as upstream does), and a libvirt
@@ -127,7 +127,8 @@ class IntrospectiveInstanceMonitorManager:
                   'time = %s eventID = %d eventType = %d detail = %d',
                   events.TYPE_VM, self._hostname(), uuid, events.utcnow(),
                   event_id, event_type, detail)
-        # Upstream's messages print a literal {0} (QUIRK-8).
+        # Upstream masakari-monitors' messages print a literal {0}; kept so
+        # log searches written for upstream still match.
         try:
             if (event_id == libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE
                     and event_type == libvirt.VIR_DOMAIN_EVENT_STARTED):

@@ -6,7 +6,8 @@ agent channel. Each domain has a journal: a small state machine
 failed pings. A domain that was healthy and then fails more than
 ``guest_monitoring_failure_threshold`` pings in a row is reported once, as
 QEMU_GUEST_AGENT_ERROR; it is not reported again until libvirt says it
-STARTED (QUIRK-7). A domain whose agent never answered is never reported.
+STARTED, as upstream masakari-monitors does. A domain whose agent never
+answered is never reported.
 The journal of a domain that a complete sweep no longer finds running is
 dropped, so that the journals are as many as the running domains.
 """
@@ -46,7 +47,8 @@ TRANSITIONS = {
 
 GUEST_PING = '{"execute": "guest-ping"}'
 # Upstream keeps journals in a cache whose entries expire a week after
-# they were made; the domain then starts over in discovery (QUIRK-5).
+# they were made; the domain then starts over in discovery. Kept so a
+# long-running monitor behaves the same.
 JOURNAL_LIFETIME = 7 * 24 * 3600
 
 
@@ -129,7 +131,8 @@ class Journals:
 
 def agent_channel_path(domain_xml: str) -> str | None:
     """The agent socket the domain binds, judged by its first channel
-    source only (QUIRK-6); None when that one is not a bound socket."""
+    source only, as upstream masakari-monitors does; None when that one
+    is not a bound socket."""
     source = ET.fromstring(domain_xml).find('devices/channel/source')
     if source is None or source.get('mode') != 'bind':
         return None
@@ -150,8 +153,8 @@ class GuestChecker:
 
     ``notifier`` is a SendNotification; ``ping(domain, timeout)`` returns
     the agent's answer or None; ``hostname()`` names this host in
-    notifications (upstream: the system's name, not [DEFAULT] hostname,
-    QUIRK-3).
+    notifications (upstream masakari-monitors uses the system's name, not
+    [DEFAULT] hostname; kept so notifications name the same host).
 
     Pings and notifications run without the journals' lock, so that the
     libvirt event thread can reset a journal at any time; work on a

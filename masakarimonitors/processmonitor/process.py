@@ -1,4 +1,4 @@
-"""The processmonitor manager: its main loop (spec §6.3)."""
+"""The processmonitor manager: its main loop."""
 import threading
 
 from oslo_log import log as logging
@@ -37,7 +37,9 @@ class ProcessmonitorManager:
             if loaded is None:
                 LOG.error('Failed to load process list file.')
                 if self._loaded is None:
-                    return   # QUIRK-2: nothing to monitor, stay idle
+                    # Nothing to monitor: the process stays alive and
+                    # idle, as upstream masakari-monitors does.
+                    return
                 # A list that stops loading keeps the one in use monitored
                 # (upstream stops monitoring until it is restarted).
                 loaded = self._loaded

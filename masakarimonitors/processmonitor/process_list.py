@@ -1,4 +1,4 @@
-"""Reading process_list.yaml (spec §6.1)."""
+"""Reading process_list.yaml."""
 import os
 import stat
 

@@ -1,8 +1,9 @@
 """The process table as ``ps -ef`` prints it, read through psutil.
 
-Liveness stays upstream's test (QUIRK-10): a process is up when its
-configured name is a substring of the whole table text, whichever line
-(or column) matches.
+Liveness stays upstream's test: a process is up when its configured name
+is a substring of the whole table text, whichever line (or column)
+matches. Upstream masakari-monitors does so; kept because existing
+process lists rely on names that match any part of a line.
 """
 import datetime
 import os

@@ -1,4 +1,4 @@
-"""The consul driver (spec §7.3)."""
+"""The consul hostmonitor driver."""
 import collections
 import socket
 
@@ -69,8 +69,9 @@ class ConsulCheck(driver.DriverBase):
                           'notification.', host, self._format(health))
                 continue
             if 'down' not in health:
-                # Also after a down pattern that never asked for recovery
-                # (QUIRK-15).
+                # Also after a down pattern that never asked for recovery:
+                # upstream masakari-monitors sends STARTED on any change to
+                # all-up; kept so Masakari sees the same notifications.
                 self.send(self._event(host, events.EVENT_STARTED,
                                       events.CLUSTER_STATUS_ONLINE))
                 continue

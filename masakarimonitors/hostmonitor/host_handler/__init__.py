@@ -1,1 +1,1 @@
-"""The default hostmonitor driver: pacemaker/corosync (spec §7.2)."""
+"""The default hostmonitor driver: pacemaker/corosync."""

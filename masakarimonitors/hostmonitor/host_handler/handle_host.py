@@ -1,13 +1,14 @@
 """The default hostmonitor driver: watches the pacemaker cluster's view of
-its peers and notifies Masakari when one goes offline or comes back
-(spec §7.2).
+its peers and notifies Masakari when one goes offline or comes back.
 
 One cycle: A) is corosync traffic seen (tcpdump), B) if not, give STONITH
 ``stonith_wait`` and carry on, C/D) is this node stable (``crmadmin -S``),
 E) read the node states (``cibadmin --query``, or ``crm_mon -X`` with
 ``restrict_to_remotes``) and run each peer through the status machine.
 Every command except ipmitool runs as root; anything on stderr counts as
-a failure (QUIRK-9), except for tcpdump, which always talks there.
+a failure, except for tcpdump, which always talks there. Upstream
+masakari-monitors judges commands that way; kept so the same commands
+behave the same.
 """
 import socket
 from collections.abc import Callable
@@ -66,7 +67,8 @@ class HandleHost(driver.DriverBase):
             LOG.warning('hostmonitor skips monitoring hosts.')
             return
         if heartbeat == HB_NO_TRAFFIC:
-            # Give STONITH time to fence, then look anyway (QUIRK-12).
+            # Give STONITH time to fence, then look anyway, as upstream
+            # masakari-monitors does.
             if self._sleep(CONF.host.stonith_wait):
                 return
 
@@ -272,7 +274,9 @@ class HandleHost(driver.DriverBase):
 
     def _is_poweroff(self, hostname: str) -> bool:
         """Whether the host's IPMI says its power is off. Raises when the
-        CIB cannot be looked up (crm_mon mode, QUIRK-13)."""
+        CIB cannot be looked up (crm_mon mode): upstream masakari-monitors
+        then fails every cycle for an offline remote and never notifies;
+        kept as it is."""
         params = self.cib_parser.get_stonith_ipmi_params(hostname)
         if params is None:
             LOG.error('Failed to get params of ipmi RA.')

@@ -1,4 +1,4 @@
-"""Reading the CIB printed by ``cibadmin --query`` (spec §7.2, CIB mode)."""
+"""Reading the CIB printed by ``cibadmin --query`` (the CIB mode)."""
 from xml.etree import ElementTree
 
 from oslo_log import log as logging
@@ -48,10 +48,12 @@ class ParseCibXml:
         primitive (inside a <group>) whose ``hostname`` is ``hostname``.
 
         None when nothing matches. Raises when no CIB was ever parsed (the
-        crm_mon mode, QUIRK-13) or when the matching set lacks a key.
+        crm_mon mode, as upstream does) or when the matching set lacks a
+        key.
         """
         if self.cib_tag is None:
-            # The text upstream fails with in that case (spec §12 #43).
+            # The text upstream masakari-monitors fails with in that case,
+            # so the logged error reads the same.
             raise TypeError("'NoneType' object is not iterable")
         resources_tag = self._resources_tag()
         if resources_tag is None:

@@ -1,4 +1,4 @@
-"""Reading ``crm_mon -X`` (spec §7.2, crm_mon mode: restrict_to_remotes).
+"""Reading ``crm_mon -X`` (the crm_mon mode, with restrict_to_remotes).
 
 Pacemaker 2.1.5 prints the legacy ``<crm_mon version=...>`` document:
 ``summary/current_dc@with_quorum`` and ``nodes/node@name,@online,@type``.

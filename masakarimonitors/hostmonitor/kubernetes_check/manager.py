@@ -1,4 +1,4 @@
-"""The kubernetes driver (spec §7.4): node Ready conditions."""
+"""The kubernetes hostmonitor driver: node Ready conditions."""
 import collections
 import socket
 
@@ -59,7 +59,9 @@ class KubernetesCheck(driver.DriverBase):
         for name, window in self.windows.items():
             if not self.last:
                 # Seeds only the first node of the first poll, with the raw
-                # string, which is truthy even when 'False' (QUIRK-16).
+                # string, which is truthy even when 'False'. Upstream
+                # masakari-monitors does so; kept so the first notifications
+                # after a start are the same.
                 self.last[name] = window[0]
             if name == me:
                 continue

@@ -1,4 +1,4 @@
-"""Sends the VM notification of one matched libvirt event (spec §4.4)."""
+"""Sends the VM notification of one matched libvirt event."""
 import datetime
 
 from oslo_log import log as logging

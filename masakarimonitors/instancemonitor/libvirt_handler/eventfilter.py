@@ -1,4 +1,4 @@
-"""Decides which libvirt domain events are reported (spec §4.3, §4.4)."""
+"""Decides which libvirt domain events are reported."""
 import socket
 
 from oslo_log import log as logging

@@ -1,8 +1,8 @@
-"""Which libvirt domain events become a VM notification (spec §4.3).
+"""Which libvirt domain events become a VM notification.
 
 ``EVENT_FILTER[event_id]`` is the payload ``event`` name and, per
 ``event_type``, the accepted details with their ``vir_domain_event``
-names. Callbacks that carry no type or detail pass -1 (spec §4.2). An id
+names. Callbacks that carry no type or detail pass -1. An id
 or type missing here is a lookup miss; a known type with an unlisted
 detail is "unmatched". Both are dropped.
 """

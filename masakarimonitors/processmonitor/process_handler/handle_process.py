@@ -1,4 +1,4 @@
-"""Starting, checking and restarting the listed processes (spec §6.2-6.4)."""
+"""Starting, checking and restarting the listed processes."""
 import socket
 import threading
 from collections.abc import Callable
@@ -34,7 +34,8 @@ class HandleProcess:
 
     def execute_cmd(self, cmd: str, run_as_root) -> bool:
         """Run ``cmd``; True when it succeeded. Anything on stderr counts
-        as a failure, even with exit status 0 (QUIRK-9)."""
+        as a failure, even with exit status 0: upstream masakari-monitors
+        does so, and operators' restart commands are written for it."""
         try:
             out, err = self._execute(cmd, run_as_root=run_as_root)
         except Exception as e:
@@ -97,7 +98,10 @@ class HandleProcess:
             LOG.info('Restart of process with executing command: %s',
                      entry['restart_command'])
             if self._restart(entry) == CONF.process.restart_retries:
-                # Also when the last allowed attempt worked (QUIRK-11).
+                # Also when the last allowed attempt worked: upstream
+                # masakari-monitors does so (with restart_retries = 0 every
+                # restart is reported); kept so operators see the same
+                # notifications.
                 self.notifier.send_notification(
                     CONF.process.api_retry_max,
                     CONF.process.api_retry_interval,
