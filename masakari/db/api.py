@@ -295,14 +295,13 @@ def segment_in_use(context, segment_uuid: str) -> bool:
 
 
 @_retry_on_deadlock
-def segment_update(context, segment_uuid: str, values: dict,
-                   in_use_error=exception.FailoverSegmentInUse):
+def segment_update(context, segment_uuid: str, values: dict):
     _check_text_lengths(values)
     try:
         with _writer(context) as session:
             row = _segment_get(session, segment_uuid)
             if _segment_in_use(session, segment_uuid):
-                raise in_use_error(uuid=segment_uuid)
+                raise exception.FailoverSegmentInUse(uuid=segment_uuid)
             if 'name' in values and _segment_name_taken(
                     session, values['name'], exclude_id=row.id):
                 raise exception.FailoverSegmentExists(name=values['name'])
@@ -589,13 +588,10 @@ def vmove_update(context, vmove_uuid: str, values: dict):
 
 
 @context_manager.reader
-def vmoves_of_notification(context, notification_uuid: str,
-                           status: str | None = None):
+def vmoves_of_notification(context, notification_uuid: str):
     """The vmoves of a notification, newest first (created_at, then id)."""
     query = context.session.query(models.VMove).filter_by(
         deleted=0, notification_uuid=notification_uuid)
-    if status is not None:
-        query = query.filter_by(status=status)
     return query.order_by(models.VMove.created_at.desc(),
                           models.VMove.id.desc()).all()
 
