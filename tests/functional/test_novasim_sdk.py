@@ -1,6 +1,5 @@
 """The Nova stand-in over HTTP, driven by the real openstacksdk and keystoneauth1."""
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from openstack import connection
 from openstack import exceptions as sdk_exceptions
 
 import novasim
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -190,12 +190,6 @@ def test_reauthenticates_after_tokens_are_revoked(sim, conn):
     assert len(auths) == 2
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        return probe.getsockname()[1]
-
-
 def _control(url, method, path, body=None):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(f'{url}/_sim{path}', data=data, method=method,
@@ -212,7 +206,7 @@ def test_separate_process_seeded_and_steered_over_http(tmp_path):
                      'metadata': {'HA_Enabled': 'True'}}],
         'timings': {'evacuate': 0.1},
     }))
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([sys.executable, '-m', 'novasim', '--port', str(port),
                                 '--seed', str(seed)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:

@@ -3,7 +3,6 @@ import contextlib
 import os
 import pathlib
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -11,17 +10,13 @@ import time
 
 import requests
 
+from tests.support.ports import free_port
+
 BIN = pathlib.Path(sys.executable).parent
 REPO = pathlib.Path(__file__).resolve().parents[2]
 # What masakari-api logs when a request ends in a 500.
 UNEXPECTED_ERRORS = ('Unexpected error while handling a request',
                      'Caught error in the API pipeline', 'Traceback')
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def write_config(path: pathlib.Path, database_url: str, port: int,

@@ -18,7 +18,6 @@ import os
 import pathlib
 import pwd
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,8 @@ import urllib.parse
 import requests
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
+
+from tests.support.ports import free_port
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEFAULT_VENV = REPO_ROOT / '.venv-cloud'
@@ -56,12 +57,6 @@ class KeystoneUnavailable(RuntimeError):
 
 class KeystoneError(RuntimeError):
     """Keystone failed to set up or to start."""
-
-
-def free_port(host: str = '127.0.0.1') -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
 
 
 def venv_path() -> pathlib.Path:

@@ -18,12 +18,13 @@ import os
 import pytest
 
 from tests.support import keystone as ks
+from tests.support.ports import free_port
 
 
 @pytest.fixture(scope='session')
 def masakari_api_port() -> int:
     """A free loopback port for a masakari-api that tests start themselves."""
-    return ks.free_port()
+    return free_port()
 
 
 @pytest.fixture(scope='session')
