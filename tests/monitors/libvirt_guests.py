@@ -1,4 +1,4 @@
-"""QEMU TCG guests on the local libvirtd, and libvirtd itself (spec §11.3).
+"""QEMU TCG guests on the local libvirtd, and libvirtd itself.
 
 Shared by the instance monitor tests and benchmarks. A guest is a
 transient 64 MiB domain without disk that idles in the network boot ROM;

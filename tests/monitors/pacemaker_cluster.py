@@ -1,5 +1,4 @@
-"""A pacemaker cluster on paper for the hostmonitor's default driver
-(spec §11.4).
+"""A pacemaker cluster on paper for the hostmonitor's default driver.
 
 The real Pacemaker 2.1.5 ``cibadmin`` and ``crm_mon`` (from
 ``tools/pacemaker-tools.sh``) read a CIB file this module writes

@@ -1,4 +1,4 @@
-"""Real detached processes for the processmonitor tests (spec §11.5)."""
+"""Real detached processes for the processmonitor tests."""
 import os
 import pathlib
 import random

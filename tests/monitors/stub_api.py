@@ -1,4 +1,4 @@
-"""Keystone and Masakari in one small stdlib HTTP server (spec §11.1).
+"""Keystone and Masakari in one small stdlib HTTP server.
 
 Enough of both for the real keystoneauth/openstacksdk path: version
 discovery, a password token whose catalog lists ``instance-ha``, and

@@ -1,4 +1,4 @@
-"""How the monitors run an operator's command (spec §1.3): directly, and
+"""How the monitors run an operator's command: directly, and
 as root through an oslo.privsep daemon started by privsep-helper when the
 monitor is not root, with the same results and error texts either way."""
 import os

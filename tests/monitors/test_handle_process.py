@@ -1,5 +1,5 @@
 """The restart algorithm's command counts and the command result rule,
-with commands and the process table replaced (spec §6.2, §6.4)."""
+with commands and the process table replaced."""
 import psutil
 import pytest
 from oslo_concurrency import processutils
@@ -88,7 +88,7 @@ def test_failed_pre_start_skips_start_and_post_start(handler_for):
 
 
 def test_liveness_is_a_substring_of_the_whole_table(handler_for):
-    # QUIRK-10: the name may match any part of any line.
+    # As upstream: the name may match any part of any line.
     handler, _, _ = handler_for(
         table='root 1 0 0 10:00 ? 00:00:00 tail /usr/local/bin/nova-compute.log')
     assert handler.monitor_processes() == []
@@ -105,7 +105,8 @@ def test_command_result_rule(monitor_logs):
     handler = handle_process.HandleProcess(notifier=Notifier(),
                                            execute=execute)
     assert handler.execute_cmd('fine', False) is True
-    assert handler.execute_cmd('warns', False) is False   # QUIRK-9
+    # Output on stderr is a failure, as upstream counts it.
+    assert handler.execute_cmd('warns', False) is False
     assert handler.execute_cmd('raises', False) is False
     messages = [(r.levelname, r.getMessage()) for r in monitor_logs.records]
     assert messages[:3] == [('INFO', "CMD 'fine' output stdout: out"),

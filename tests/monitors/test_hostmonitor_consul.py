@@ -1,5 +1,5 @@
 """The hostmonitor's consul driver against stdlib HTTP consul agents, its
-notifications caught by the stub Masakari (spec §7.3)."""
+notifications caught by the stub Masakari."""
 import http.server
 import json
 import signal
@@ -151,7 +151,7 @@ def test_storage_down_sends_stopped_then_started(consul, agents, stub,
         level == 'INFO' for level, _ in client)
 
 
-def test_management_only_down_is_silent_then_started_quirk15(
+def test_management_only_down_is_silent_then_started(
         consul, agents, stub, monitor_logs):
     driver = consul()
     driver.monitor_once()
@@ -200,8 +200,8 @@ def test_first_sighting_of_a_down_host_is_silent(consul, agents, stub):
     assert stub.notifications == []
 
 
-def test_unreachable_agent_blocks_the_cycle_quirk14(consul, agents, stub,
-                                                    monitor_logs):
+def test_unreachable_agent_blocks_the_cycle(consul, agents, stub,
+                                            monitor_logs):
     driver = consul()
     driver.monitor_once()
     agents['tenant'].close()

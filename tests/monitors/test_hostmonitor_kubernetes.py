@@ -1,5 +1,5 @@
 """The hostmonitor's kubernetes driver against a stdlib HTTPS stub of the
-Kubernetes API, with a fake in-cluster service account (spec §7.4)."""
+Kubernetes API, with a fake in-cluster service account."""
 import collections
 import datetime
 import http.server
@@ -218,7 +218,7 @@ def test_samples_window_prepends_and_waits(k8s, kube, stub, monitor_logs):
                                             'host_status': 'NORMAL'})
 
 
-def test_never_seen_alive_is_silent_except_the_seeded_node_quirk16(
+def test_never_seen_alive_is_silent_except_the_seeded_node(
         k8s, kube, stub, monitor_logs):
     kube.nodes = {'node01': 'False', 'node02': 'False'}
     driver = k8s()

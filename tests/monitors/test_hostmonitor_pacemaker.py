@@ -1,7 +1,7 @@
 """The hostmonitor's default (pacemaker/corosync) driver, run against the
 real Pacemaker 2.1.5 ``cibadmin``/``crm_mon`` reading a CIB file, with
 stubbed ``systemctl``/``crmadmin``/``tcpdump``/``ipmitool`` and its
-notifications caught by the stub Masakari (spec §7.2, §11.4, §12 #30-43).
+notifications caught by the stub Masakari.
 """
 import signal
 import threading
@@ -124,10 +124,10 @@ def _cycle(driver, cluster, caplog=None, **nodes):
     return _messages(caplog) if caplog is not None else None
 
 
-# -- §12 #30-#34: offline / online transitions --------------------------------
+# -- offline / online transitions ---------------------------------------------
 
-def test_30_peer_goes_offline_without_ipmi_check(hostmonitor, cluster, stub,
-                                                 monitor_logs):
+def test_peer_goes_offline_without_ipmi_check(hostmonitor, cluster, stub,
+                                              monitor_logs):
     driver = hostmonitor(disable_ipmi_check=True)
     logged = _cycle(driver, cluster, monitor_logs)
     assert ('INFO', "Recognized 'node2' as a new member of cluster. Host "
@@ -148,7 +148,7 @@ def test_30_peer_goes_offline_without_ipmi_check(hostmonitor, cluster, stub,
     assert len(stub.notifications) == 1
 
 
-def test_31_ipmi_says_power_off(hostmonitor, cluster, stub, monitor_logs):
+def test_ipmi_says_power_off(hostmonitor, cluster, stub, monitor_logs):
     driver = hostmonitor(ipmi_timeout=7)
     _cycle(driver, cluster)
     logged = _cycle(driver, cluster, monitor_logs, node2='offline')
@@ -186,7 +186,7 @@ def test_ipmi_password_stays_out_of_logs_and_argv(hostmonitor, cluster,
     assert cluster.ipmitool_password() == 'secret'
 
 
-def test_32_ipmi_never_says_off(hostmonitor, cluster, stub, monitor_logs):
+def test_ipmi_never_says_off(hostmonitor, cluster, stub, monitor_logs):
     cluster.ipmitool('Chassis Power is on')
     driver = hostmonitor(ipmi_retry_max=3, ipmi_retry_interval=1)
     _cycle(driver, cluster)
@@ -231,7 +231,7 @@ def test_ipmi_params_missing_gives_unknown(hostmonitor, cluster, stub,
     assert driver._execute.commands('ipmitool') == []
 
 
-def test_33_peer_returns_online(hostmonitor, cluster, stub, monitor_logs):
+def test_peer_returns_online(hostmonitor, cluster, stub, monitor_logs):
     driver = hostmonitor(disable_ipmi_check=True)
     _cycle(driver, cluster)
     _cycle(driver, cluster, node2='offline')
@@ -243,8 +243,8 @@ def test_33_peer_returns_online(hostmonitor, cluster, stub, monitor_logs):
     assert ('INFO', "'node2' is 'online' (current: 'online').") in logged
 
 
-def test_34_peer_already_offline_at_start(hostmonitor, cluster, stub,
-                                          monitor_logs):
+def test_peer_already_offline_at_start(hostmonitor, cluster, stub,
+                                       monitor_logs):
     driver = hostmonitor(disable_ipmi_check=True)
     logged = _cycle(driver, cluster, monitor_logs, node2='offline')
     assert ('INFO', "Recognized 'node2' as a new member of cluster. Host "
@@ -254,10 +254,10 @@ def test_34_peer_already_offline_at_start(hostmonitor, cluster, stub,
     assert stub.notifications == []
 
 
-# -- §12 #35-#36: monitoring_samples ------------------------------------------
+# -- monitoring_samples --------------------------------------------------------
 
-def test_35_flapping_peer_is_uncertain(hostmonitor, cluster, stub,
-                                       monitor_logs):
+def test_flapping_peer_is_uncertain(hostmonitor, cluster, stub,
+                                    monitor_logs):
     driver = hostmonitor(monitoring_samples=3, disable_ipmi_check=True)
     for _ in range(3):
         _cycle(driver, cluster)
@@ -271,7 +271,7 @@ def test_35_flapping_peer_is_uncertain(hostmonitor, cluster, stub,
     assert stub.notifications == []
 
 
-def test_36_samples_3_notifies_on_third_offline_cycle(
+def test_samples_3_notifies_on_third_offline_cycle(
         hostmonitor, cluster, stub, monitor_logs):
     driver = hostmonitor(monitoring_samples=3, disable_ipmi_check=True)
     _cycle(driver, cluster)
@@ -296,9 +296,9 @@ def test_36_samples_3_notifies_on_third_offline_cycle(
                    _messages(monitor_logs))
 
 
-# -- §12 #37-#40: skipped cycles ----------------------------------------------
+# -- skipped cycles ------------------------------------------------------------
 
-def test_37_no_quorum_in_cib(hostmonitor, cluster, stub, monitor_logs):
+def test_no_quorum_in_cib(hostmonitor, cluster, stub, monitor_logs):
     driver = hostmonitor(disable_ipmi_check=True)
     _cycle(driver, cluster)
     cluster.have_quorum = '0'
@@ -308,7 +308,7 @@ def test_37_no_quorum_in_cib(hostmonitor, cluster, stub, monitor_logs):
     assert stub.notifications == []
 
 
-def test_37_no_quorum_in_crm_mon(hostmonitor, cluster, stub, monitor_logs):
+def test_no_quorum_in_crm_mon(hostmonitor, cluster, stub, monitor_logs):
     cluster.remotes['remote1'] = True
     driver = hostmonitor(restrict_to_remotes=True, disable_ipmi_check=True)
     _cycle(driver, cluster)
@@ -338,8 +338,8 @@ def test_missing_have_quorum_ends_the_cycle(hostmonitor, cluster,
     (f'Controller on {ME} in state S_IDLE: ok', 'some warning', 0,
      'crmadmin command output stderr: some warning\n'),
 ])
-def test_38_unstable_own_node_skips(hostmonitor, cluster, stub, monitor_logs,
-                                    out, err, rc, reason):
+def test_unstable_own_node_skips(hostmonitor, cluster, stub, monitor_logs,
+                                 out, err, rc, reason):
     driver = hostmonitor(disable_ipmi_check=True)
     _cycle(driver, cluster)
     cluster.crmadmin(out, err, rc)
@@ -353,7 +353,7 @@ def test_38_unstable_own_node_skips(hostmonitor, cluster, stub, monitor_logs,
     assert len(driver._execute.commands('cibadmin')) == 1
 
 
-def test_38_crmadmin_without_controller(hostmonitor, cluster, monitor_logs):
+def test_crmadmin_without_controller(hostmonitor, cluster, monitor_logs):
     cluster.crmadmin('', 'error: Could not connect to controller: '
                      'Connection refused', rc=102)
     driver = hostmonitor()
@@ -374,7 +374,7 @@ def test_old_crmadmin_wording_is_stable(hostmonitor, cluster, stub):
     assert len(stub.wait_for(1)) == 1
 
 
-def test_39_no_corosync_traffic_waits_then_carries_on(
+def test_no_corosync_traffic_waits_then_carries_on(
         hostmonitor, cluster, stub, monitor_logs):
     driver = hostmonitor(corosync_multicast_interfaces='eth0,eth1',
                          corosync_multicast_ports='5405,5406',
@@ -393,7 +393,7 @@ def test_39_no_corosync_traffic_waits_then_carries_on(
     # tcpdump on eth1 ran until the real timeout stopped it, then
     # stonith_wait passed: about 2 s.
     assert elapsed >= 1.9
-    # The cycle carried on (QUIRK-12).
+    # The cycle carried on, as upstream.
     [stopped] = stub.wait_for(1)
     assert _compute_host(stopped) == ('node2', 'STOPPED', 'OFFLINE',
                                       'NORMAL')
@@ -416,7 +416,7 @@ def test_traffic_on_second_interface_is_enough(hostmonitor, cluster,
     assert ('ERROR', 'Corosync communication is failed.') not in logged
 
 
-def test_40_no_pacemaker_stack_skips(hostmonitor, cluster, monitor_logs):
+def test_no_pacemaker_stack_skips(hostmonitor, cluster, monitor_logs):
     cluster.services(corosync=False, pacemaker=False, pacemaker_remote=False)
     driver = hostmonitor()
     _cycle(driver, cluster, monitor_logs)
@@ -436,9 +436,9 @@ def test_40_no_pacemaker_stack_skips(hostmonitor, cluster, monitor_logs):
         'systemctl status corosync', True)
 
 
-# -- §12 #41: Pacemaker >= 2.1.7 crmd values ----------------------------------
+# -- Pacemaker >= 2.1.7 crmd values -------------------------------------------
 
-def test_41_crmd_timestamps(hostmonitor, cluster, stub, monitor_logs):
+def test_crmd_timestamps(hostmonitor, cluster, stub, monitor_logs):
     driver = hostmonitor(disable_ipmi_check=True)
     logged = _cycle(driver, cluster, monitor_logs, node2='1767856436',
                     node3='0')
@@ -495,9 +495,9 @@ def test_stable_odd_status_is_held_without_notification(
     assert _compute_host(started) == ('node2', 'STARTED', 'ONLINE', 'NORMAL')
 
 
-# -- §12 #42-#43: restrict_to_remotes (crm_mon mode) --------------------------
+# -- restrict_to_remotes (crm_mon mode) ---------------------------------------
 
-def test_42_member_nodes_are_ignored_remotes_notified(
+def test_member_nodes_are_ignored_remotes_notified(
         hostmonitor, cluster, stub, monitor_logs):
     cluster.remotes.update({'remote1': True, 'remote2': True})
     driver = hostmonitor(restrict_to_remotes=True, disable_ipmi_check=True)
@@ -523,7 +523,7 @@ def test_42_member_nodes_are_ignored_remotes_notified(
                                       'NORMAL')
 
 
-def test_43_remotes_with_ipmi_check_fail_every_cycle_quirk13(
+def test_remotes_with_ipmi_check_fail_every_cycle(
         hostmonitor, cluster, stub, monitor_logs):
     cluster.remotes['remote1'] = True
     driver = hostmonitor(restrict_to_remotes=True)
@@ -754,7 +754,7 @@ def test_crm_mon_without_nodes_raises_in_the_driver(hostmonitor, cluster,
 # -- root, the manager, stop --------------------------------------------------
 
 def test_not_root_runs_root_commands_through_privsep(hostmonitor, cluster, stub,
-                                                    privsep_helper, tmp_path):
+                                                     privsep_helper, tmp_path):
     driver = hostmonitor(pacemaker_node_type='cluster', privileged=privsep_helper)
     _cycle(driver, cluster)
     _cycle(driver, cluster, node2='offline')

@@ -1,6 +1,6 @@
 """The instance monitor in-process: the event filter table, callbacks to
 filter inputs, log lines, and the whole manager on libvirt's
-``test:///default`` driver (spec §4, §11.2).
+``test:///default`` driver.
 
 The test driver's state is per process, so a second read-write connection
 in this process drives the domains the monitor watches. Notifications go
@@ -34,7 +34,8 @@ INSTANCE_LOG = 'masakarimonitors.instancemonitor.instance'
 UUID = '6695eb01-f6a4-8304-79aa-97f2502e193f'
 HOSTNAME = 'compute-7'
 
-# Spec §4.3, every row: (event id, event type, detail) -> payload.
+# Every row of the event filter table: (event id, event type, detail) ->
+# payload.
 SENT = [
     (0, 3, 2, 'LIFECYCLE', 'SUSPENDED_IOERROR'),
     (0, 3, 3, 'LIFECYCLE', 'SUSPENDED_WATCHDOG'),
@@ -89,7 +90,7 @@ KEY_ERRORS = [
     (8, -1, -1), (10, -1, -1), (24, -1, -1),
 ]
 
-# Spec §4.2: (event id, the callback's arguments after (conn, dom),
+# (event id, the callback's arguments after (conn, dom),
 # the (event_type, detail) handed to the filter), in registration order.
 CALLBACKS = [
     (0, (5, 1), (5, 1)),
@@ -536,7 +537,7 @@ class _DyingConnection:
 
 def test_failed_open_or_registration_is_retried_not_fatal(
         configured, monkeypatch, test_driver):
-    # Upstream exits when the re-open fails (QUIRK-4); this monitor keeps
+    # Upstream exits when the re-open fails; this monitor keeps
     # trying, also when the connection breaks before it is watched.
     monkeypatch.setattr(libvirt_events, 'RECONNECT_DELAY', 0.01)
     attempts = []

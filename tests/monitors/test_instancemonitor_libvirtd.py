@@ -1,5 +1,5 @@
 """masakari-instancemonitor as a daemon against the real libvirtd with QEMU
-TCG guests (spec §11.3, §12 cases 1, 2, 5, 10-12).
+TCG guests.
 
 The console script runs as a child process; its notifications go over HTTP
 to the Keystone + Masakari stub, and for the crash case also to the
@@ -189,7 +189,7 @@ def test_libvirtd_killed_and_restarted_is_reconnected(monitor, stub, guests):
 
 
 def test_libvirtd_down_longer_than_reconnect_delay(monitor, stub, guests):
-    # Upstream exits at the first failed open (QUIRK-4); this monitor keeps
+    # Upstream exits at the first failed open; this monitor keeps
     # trying until libvirtd is back.
     failed = 'Failed to connect to qemu:///system, retrying in 3 seconds.'
     connected = monitor.count(CONNECTED)

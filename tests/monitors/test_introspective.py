@@ -1,5 +1,5 @@
 """The introspective instance monitor without libvirtd: fake domains and a
-fake agent ping drive the sweep (spec §5, §12 cases 17-22)."""
+fake agent ping drive the sweep."""
 import contextlib
 import logging
 import socket
@@ -214,7 +214,7 @@ def test_notification_payload_retries_and_timeout(harness):
 
 
 def test_hostname_is_the_systems_not_the_option(configure):
-    # QUIRK-3: [DEFAULT] hostname is ignored.
+    # As upstream: [DEFAULT] hostname is ignored.
     CONF.set_override('hostname', 'configured-name')
     try:
         h = Harness()
@@ -260,7 +260,7 @@ def test_one_notification_while_the_failure_lasts(harness):
 
 
 def test_recovered_then_failing_again_is_skipped(harness, monitor_logs):
-    # QUIRK-7: only a STARTED event makes a domain reportable again.
+    # As upstream: only a STARTED event makes a domain reportable again.
     harness.sweep(True)
     harness.sweeps_until_notified()
     harness.sweep(True)
@@ -389,7 +389,7 @@ def test_started_event_for_an_unknown_domain_creates_its_journal(
 
 def test_reset_handler_errors_print_a_literal_placeholder(
         manager, monitor_logs, monkeypatch):
-    # QUIRK-8.
+    # As upstream, the message prints a literal placeholder.
     def broken(uuid):
         raise KeyError(uuid)
     monkeypatch.setattr(manager.checker.journals, 'reset', broken)
@@ -413,7 +413,7 @@ def test_reset_while_the_notification_is_sent_wins(harness):
 
 
 def test_journals_expire_after_a_week(monitor_logs):
-    # QUIRK-5.
+    # As upstream, a journal is forgotten a week after it was made.
     now = [0.0]
     journals = qemu_utils.Journals(clock=lambda: now[0])
     journal = journals.get(UUID)
@@ -444,7 +444,7 @@ def unix_channel(path: str, mode: str = 'bind',
     (domain_xml(AGENT_CHANNEL), True),
     # Channels without a <source> are passed over.
     (domain_xml(spice(), AGENT_CHANNEL), True),
-    # QUIRK-6: only the first channel source counts.
+    # As upstream: only the first channel source counts.
     (domain_xml(unix_channel('/var/lib/libvirt/qemu/other.sock',
                              name='org.example.0'), AGENT_CHANNEL), False),
     (domain_xml(unix_channel(AGENT_PATH, mode='connect')), False),

@@ -1,5 +1,5 @@
 """masakari-introspectiveinstancemonitor against the real libvirtd, with a
-QEMU TCG guest running a real qemu-ga (spec §11.3, §12 cases 17-21).
+QEMU TCG guest running a real qemu-ga.
 
 The guest is a Debian kernel with a hand-made initramfs (tools/guest-image.sh,
 built here when .guest/ is missing) whose only job is to run qemu-ga; an
@@ -37,7 +37,7 @@ URI = libvirt_guests.URI
 THRESHOLD = 3
 # libvirt's guest-sync wait, per test domain (libvirt's default: 5 s).
 AGENT_RESPONSE_TIMEOUT = 1
-# Not what the notifications carry (QUIRK-3).
+# Not what the notifications carry: they name the system, as upstream.
 CONFIGURED_HOSTNAME = 'configured-compute'
 
 AGENT_GUEST_XML = """<domain type='qemu'>

@@ -122,7 +122,7 @@ def test_notification_after_every_restart_attempt_failed(
 
 def test_last_allowed_attempt_succeeding_still_notifies(
         sleeper, monitor, stub):
-    # QUIRK-11: with restart_retries = 0 every restart is reported.
+    # As upstream: with restart_retries = 0 every restart is reported.
     monitor([sleeper.entry()], restart_retries=0)
     first = sleeper.wait_for_pid()
     time.sleep(0.3)

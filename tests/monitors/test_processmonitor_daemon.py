@@ -89,7 +89,8 @@ def test_sighup_with_a_list_of_the_wrong_shape_keeps_the_previous(
 def test_main_raising_exits_zero(tmp_path, daemons):
     daemon = daemons(tmp_path, {'DEFAULT': {
         'processmonitor_manager': 'tests.monitors.broken_manager.Manager'}})
-    assert daemon.process.wait(15) == 0          # QUIRK-1
+    # Exit status 0 after a failed start, as upstream.
+    assert daemon.process.wait(15) == 0
     text = daemon.text()
     assert 'ERROR masakarimonitors.service [-] Error starting thread.' in text
     assert 'RuntimeError: manager broke' in text
@@ -101,7 +102,8 @@ def test_unloadable_list_idles_until_sigterm(tmp_path, daemons):
         'process_list_path': tmp_path / 'missing.yaml'}})
     daemon.wait_for_log('Failed to load process list file.')
     time.sleep(0.5)
-    assert daemon.process.poll() is None          # QUIRK-2
+    # Alive and idle after main() returned, as upstream.
+    assert daemon.process.poll() is None
     assert 'Exception caught: ' in daemon.text()
     daemon.signal(signal.SIGTERM)
     assert daemon.process.wait(10) == 0
