@@ -1,4 +1,5 @@
-"""Fixtures of the monitors' tests: a parsed masakarimonitors config."""
+"""Fixtures of the monitors' tests: a parsed masakarimonitors config, the
+stub Masakari API and captured log records."""
 import logging
 import pathlib
 import sys
@@ -6,6 +7,7 @@ import sys
 import pytest
 
 from masakarimonitors.conf import CONF
+from tests.monitors import stub_api
 from tests.monitors.daemon import write_config
 from tests.support import api_server
 from tests.support import seed
@@ -37,6 +39,21 @@ def monitors_conf(tmp_path):
 def monitor_logs(caplog):
     caplog.set_level(logging.DEBUG, logger='masakarimonitors')
     return caplog
+
+
+@pytest.fixture(scope='session')
+def stub_server():
+    """One Keystone + Masakari stub for the whole run: stopping one takes
+    half a second. Module-scoped monitors post to it directly."""
+    with stub_api.StubAPI() as server:
+        yield server
+
+
+@pytest.fixture
+def stub(stub_server):
+    """The stub Masakari the monitors post to, emptied for each test."""
+    stub_server.reset()
+    return stub_server
 
 
 @pytest.fixture

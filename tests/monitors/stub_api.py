@@ -109,6 +109,13 @@ class StubAPI:
                              for interface in ('public', 'internal',
                                                'admin')]}]}}
 
+    def reset(self) -> None:
+        """Forgets what arrived and the queued statuses."""
+        with self._arrived:
+            self.notifications.clear()
+            self.statuses.clear()
+            self.token_requests = 0
+
     def wait_for(self, count: int, timeout: float = 30) -> list[dict]:
         with self._arrived:
             self._arrived.wait_for(lambda: len(self.notifications) >= count,

@@ -15,18 +15,11 @@ import libvirt
 import pytest
 
 from tests.monitors import pacemaker_cluster
-from tests.monitors import stub_api
 from tests.monitors.daemon import Daemon
 
 NODE_XML = ("<node><domain type='test'><name>t1</name><memory>8192</memory>"
             "<os><type>hvm</type></os></domain></node>")
 DEFAULT_URI = 'test:///default'
-
-
-@pytest.fixture(scope='module')
-def stub():
-    with stub_api.StubAPI() as api:
-        yield api
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from masakarimonitors.ha import masakari
 from masakarimonitors.hostmonitor import host
 from masakarimonitors.hostmonitor.consul_check import consul_helper
 from masakarimonitors.hostmonitor.consul_check import manager
-from tests.monitors import stub_api
 from tests.monitors.daemon import Daemon
+from tests.monitors.logs import log_messages
 
 DRIVER_LOG = 'masakarimonitors.hostmonitor.consul_check.manager'
 CLIENT_LOG = 'masakarimonitors.ha.masakari'
@@ -63,20 +63,9 @@ class ConsulAgentStub:
         self.server.server_close()
 
 
-def _messages(caplog, logger) -> list[tuple[str, str]]:
-    return [(r.levelname, r.getMessage()) for r in caplog.records
-            if r.name == logger]
-
-
 def _fmt(manage, tenant, storage) -> str:
     return str({'manage-interface': manage, 'tenant-interface': tenant,
                 'storage-interface': storage})
-
-
-@pytest.fixture
-def stub():
-    with stub_api.StubAPI() as stub:
-        yield stub
 
 
 @pytest.fixture
@@ -126,7 +115,7 @@ def test_storage_down_sends_stopped_then_started(consul, agents, stub,
     assert _compute_host(stopped) == ('node02', 'STOPPED', 'OFFLINE',
                                       'NORMAL')
     assert ('INFO', f"Host node02 needs recovery, health status: "
-            f"{_fmt('up', 'up', 'down')}.") in _messages(monitor_logs,
+            f"{_fmt('up', 'up', 'down')}.") in log_messages(monitor_logs,
                                                         DRIVER_LOG)
 
     driver.monitor_once()                 # unchanged: nothing more
@@ -139,13 +128,13 @@ def test_storage_down_sends_stopped_then_started(consul, agents, stub,
                                       'NORMAL')
     assert len(stub.notifications) == 2
 
-    logged = _messages(monitor_logs, DRIVER_LOG)
+    logged = log_messages(monitor_logs, DRIVER_LOG)
     assert logged.count(('DEBUG', 'update monitoring data from consul.')) \
         == 4
     state = {'node01': ['up', 'up', 'up'], 'node02': ['up', 'up', 'down'],
              ME: ['up', 'up', 'down']}
     assert ('DEBUG', f'Current cluster state: {state}.') in logged
-    client = _messages(monitor_logs, CLIENT_LOG)
+    client = log_messages(monitor_logs, CLIENT_LOG)
     assert [m for level, m in client
             if m.startswith('Send a notification. ')] and all(
         level == 'INFO' for level, _ in client)
@@ -160,7 +149,7 @@ def test_management_only_down_is_silent_then_started(
     driver.monitor_once()
     assert stub.notifications == []
     assert not any('needs recovery' in m
-                   for _, m in _messages(monitor_logs, DRIVER_LOG))
+                   for _, m in log_messages(monitor_logs, DRIVER_LOG))
 
     agents['manage'].members['node01'] = ALIVE
     driver.monitor_once()
@@ -173,7 +162,7 @@ def test_samples_window_unstable_then_recovery(consul, agents, stub,
                                                monitor_logs):
     driver = consul(samples=2)
     driver.monitor_once()
-    logged = _messages(monitor_logs, DRIVER_LOG)
+    logged = log_messages(monitor_logs, DRIVER_LOG)
     assert ('DEBUG', 'Not enough monitoring data for host node02') in logged
     assert ('DEBUG', f'Not enough monitoring data for host {ME}') \
         not in logged
@@ -184,7 +173,7 @@ def test_samples_window_unstable_then_recovery(consul, agents, stub,
     assert stub.notifications == []
     assert ('DEBUG', f'Host node02 has unstable health state '
             f"{_fmt('up', 'up', None)}, skipping notification.") \
-        in _messages(monitor_logs, DRIVER_LOG)
+        in log_messages(monitor_logs, DRIVER_LOG)
 
     driver.monitor_once()                 # [down, down]
     [stopped] = stub.wait_for(1)
@@ -237,7 +226,7 @@ def test_matrix_file_single_cluster(consul, agents, stub, tmp_path,
     assert _compute_host(stopped) == ('node01', 'STOPPED', 'OFFLINE',
                                       'NORMAL')
     assert ('INFO', "Host node01 needs recovery, health status: "
-            "{'manage-interface': 'down'}.") in _messages(monitor_logs,
+            "{'manage-interface': 'down'}.") in log_messages(monitor_logs,
                                                           DRIVER_LOG)
     assert agents['tenant'].requests == []
 
@@ -290,7 +279,7 @@ def test_manager_runs_the_consul_driver_until_stopped(consul, agents, stub,
         hostmonitor.stop()
         thread.join(10)
     assert not thread.is_alive()
-    assert _messages(monitor_logs, HOST_LOG) == []
+    assert log_messages(monitor_logs, HOST_LOG) == []
 
 
 def test_unknown_driver_exits_1(monitors_conf, hostmonitor_init_failure):
@@ -311,7 +300,7 @@ def test_driver_loop_exception_is_logged_and_main_returns(
     hostmonitor = host.HostmonitorManager(host=ME)
     hostmonitor.driver = Broken()
     hostmonitor.main()
-    assert _messages(monitor_logs, HOST_LOG) == [
+    assert log_messages(monitor_logs, HOST_LOG) == [
         ('ERROR', 'Exception caught: boom')]
 
 

@@ -22,7 +22,7 @@ from masakarimonitors.ha import masakari
 from masakarimonitors.hostmonitor import host
 from masakarimonitors.hostmonitor.kubernetes_check import k8s_client
 from masakarimonitors.hostmonitor.kubernetes_check import manager
-from tests.monitors import stub_api
+from tests.monitors.logs import log_messages
 
 DRIVER_LOG = 'masakarimonitors.hostmonitor.kubernetes_check.manager'
 HOST_LOG = 'masakarimonitors.hostmonitor.host'
@@ -123,17 +123,6 @@ class KubeAPIStub:
         self.server.server_close()
 
 
-def _messages(caplog, logger) -> list[tuple[str, str]]:
-    return [(r.levelname, r.getMessage()) for r in caplog.records
-            if r.name == logger]
-
-
-@pytest.fixture
-def stub():
-    with stub_api.StubAPI() as stub:
-        yield stub
-
-
 @pytest.fixture
 def kube(tmp_path, monkeypatch):
     """The API stub, and a pod's in-cluster environment pointing at it."""
@@ -187,7 +176,7 @@ def test_ready_false_after_alive_sends_one_stopped(k8s, kube, stub,
     driver.monitor_once()                 # back: no STARTED
     assert len(stub.notifications) == 1
 
-    logged = _messages(monitor_logs, DRIVER_LOG)
+    logged = log_messages(monitor_logs, DRIVER_LOG)
     assert ('INFO', 'Host node02 needs recovery, health status: False.') \
         in logged
     assert logged.count(('DEBUG', 'update monitoring data from k8s.')) == 4
@@ -209,7 +198,7 @@ def test_samples_window_prepends_and_waits(k8s, kube, stub, monitor_logs):
     driver.monitor_once()                 # ['False', 'True']: alive
     assert stub.notifications == []
     assert ('DEBUG', "hostname: node02, condition: "
-            "deque(['False', 'True'], maxlen=2)") in _messages(monitor_logs,
+            "deque(['False', 'True'], maxlen=2)") in log_messages(monitor_logs,
                                                               DRIVER_LOG)
     kube.nodes['node02'] = 'Unknown'
     driver.monitor_once()                 # ['Unknown', 'False']: dead
@@ -280,7 +269,7 @@ def test_manager_runs_the_kubernetes_driver_until_stopped(
         hostmonitor.stop()
         thread.join(10)
     assert not thread.is_alive()
-    assert _messages(monitor_logs, HOST_LOG) == []
+    assert log_messages(monitor_logs, HOST_LOG) == []
 
 
 def test_outside_a_pod_the_manager_exits_1(monitors_conf, hostmonitor_init_failure,

@@ -18,9 +18,9 @@ from masakarimonitors.hostmonitor.host_handler import hold_host_status
 from masakarimonitors.hostmonitor.host_handler import parse_cib_xml
 from masakarimonitors.hostmonitor.host_handler import parse_crmmon_xml
 from tests.monitors import pacemaker_cluster
-from tests.monitors import stub_api
 from tests.monitors.daemon import Daemon
 from tests.monitors.daemon import wait_for
+from tests.monitors.logs import log_messages
 from tests.monitors.pacemaker_cluster import ME
 
 DRIVER_LOG = 'masakarimonitors.hostmonitor.host_handler.handle_host'
@@ -45,21 +45,6 @@ def cluster(tmp_path, pacemaker_root, monkeypatch):
     cluster.write()
     monkeypatch.setenv('PATH', cluster.path())
     return cluster
-
-
-@pytest.fixture(scope='module')
-def stub_server():
-    with stub_api.StubAPI() as stub:
-        yield stub
-
-
-@pytest.fixture
-def stub(stub_server):
-    """The module's stub Masakari (one server: its shutdown takes half a
-    second), emptied for each test."""
-    stub_server.notifications.clear()
-    stub_server.statuses.clear()
-    return stub_server
 
 
 class RecordingExecute:
@@ -99,11 +84,6 @@ def hostmonitor(monitors_conf, stub, cluster):
     return configure
 
 
-def _messages(caplog, logger=DRIVER_LOG) -> list[tuple[str, str]]:
-    return [(r.levelname, r.getMessage()) for r in caplog.records
-            if r.name == logger]
-
-
 def _compute_host(notification) -> tuple:
     body = notification['notification']
     assert body['type'] == 'COMPUTE_HOST'
@@ -121,7 +101,7 @@ def _cycle(driver, cluster, caplog=None, **nodes):
     if caplog is not None:
         caplog.clear()
     driver.monitor_once()
-    return _messages(caplog) if caplog is not None else None
+    return log_messages(caplog, DRIVER_LOG) if caplog is not None else None
 
 
 # -- offline / online transitions ---------------------------------------------
@@ -293,7 +273,7 @@ def test_samples_3_notifies_on_third_offline_cycle(
     assert _compute_host(stopped) == ('node2', 'STOPPED', 'OFFLINE',
                                       'NORMAL')
     assert not any('_being_collected' in m for _, m in
-                   _messages(monitor_logs))
+                   log_messages(monitor_logs, DRIVER_LOG))
 
 
 # -- skipped cycles ------------------------------------------------------------
@@ -467,7 +447,7 @@ def test_crm_simulate_node_down_is_detected(hostmonitor, cluster, stub,
     monitor_logs.clear()
     driver.monitor_once()
     assert ('INFO', "'node2' is 'offline' (current: 'offline').") in \
-        _messages(monitor_logs)
+        log_messages(monitor_logs, DRIVER_LOG)
     [stopped] = stub.wait_for(1)
     assert _compute_host(stopped) == ('node2', 'STOPPED', 'OFFLINE',
                                       'NORMAL')
@@ -649,7 +629,7 @@ def test_cibadmin_error_skips(hostmonitor, cluster, monitor_logs):
     driver = hostmonitor()
     monitor_logs.clear()
     driver.monitor_once()
-    logged = _messages(monitor_logs)
+    logged = log_messages(monitor_logs, DRIVER_LOG)
     assert logged[-2][0] == 'WARNING'
     assert logged[-2][1].startswith(
         'Exception caught: Unexpected error while running command.\n'
@@ -676,7 +656,7 @@ def test_empty_status_section(hostmonitor, cluster, monitor_logs):
     cluster.with_status_section = False       # cibadmin adds <status/>
     driver = hostmonitor()
     _cycle(driver, cluster)
-    assert _messages(monitor_logs, CIB_LOG) == [
+    assert log_messages(monitor_logs, CIB_LOG) == [
         ('ERROR', "Cib xml doesn't have node_state tag.")]
     [error] = [r for r in monitor_logs.records
                if r.name == DRIVER_LOG and r.levelname == 'ERROR']
@@ -691,7 +671,7 @@ def test_cib_without_status_tag(monitor_logs):
     parser = parse_cib_xml.ParseCibXml()
     parser.set_cib_xml('<cib have-quorum="1"><configuration/></cib>')
     assert parser.get_node_states() == []
-    assert _messages(monitor_logs, CIB_LOG) == [
+    assert log_messages(monitor_logs, CIB_LOG) == [
         ('ERROR', "Cib xml doesn't have status tag.")]
 
 
@@ -703,7 +683,7 @@ def test_cib_without_resources(monitor_logs, cib, error):
     parser = parse_cib_xml.ParseCibXml()
     parser.set_cib_xml(cib)
     assert parser.get_stonith_ipmi_params('node2') is None
-    assert _messages(monitor_logs, CIB_LOG) == [('ERROR', error)]
+    assert log_messages(monitor_logs, CIB_LOG) == [('ERROR', error)]
 
 
 def test_ipmi_primitive_outside_a_group_is_ignored():
@@ -734,7 +714,7 @@ def test_crm_mon_without_nodes(monitor_logs, xml, error):
     parser = parse_crmmon_xml.ParseCrmMonXml()
     parser.set_crmmon_xml(xml)
     assert parser.get_nodes() == []
-    assert _messages(monitor_logs, CRMMON_LOG) == [('ERROR', error)]
+    assert log_messages(monitor_logs, CRMMON_LOG) == [('ERROR', error)]
 
 
 def test_crm_mon_without_nodes_raises_in_the_driver(hostmonitor, cluster,

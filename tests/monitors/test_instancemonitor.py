@@ -24,9 +24,9 @@ from masakarimonitors import libvirt_events
 from masakarimonitors.instancemonitor import instance
 from masakarimonitors.instancemonitor.libvirt_handler import eventfilter
 from masakarimonitors.instancemonitor.libvirt_handler import eventfilter_table
-from tests.monitors import stub_api
 from tests.monitors.daemon import REPO
 from tests.monitors.daemon import wait_for
+from tests.monitors.logs import log_messages
 
 FILTER_LOG = 'masakarimonitors.instancemonitor.libvirt_handler.eventfilter'
 CALLBACK_LOG = 'masakarimonitors.instancemonitor.libvirt_handler.callback'
@@ -129,11 +129,6 @@ def _join_senders() -> None:
             thread.join(5)
 
 
-def _messages(caplog, logger):
-    return [(r.levelname, r.getMessage()) for r in caplog.records
-            if r.name == logger]
-
-
 def _received(hostname, when, event_id, event_type, detail,
               domain_uuid=UUID) -> str:
     gap = ' ' * 13
@@ -177,10 +172,10 @@ def test_listed_event_is_sent(configured, event_id, event_type, detail, name,
                     'vir_domain_event': detail_name}}}
     now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
     assert when.tzinfo is None and abs(now - when).total_seconds() < 5
-    assert _messages(configured, FILTER_LOG) == [
+    assert log_messages(configured, FILTER_LOG) == [
         ('DEBUG', _received(HOSTNAME, when, event_id, event_type, detail)),
         ('DEBUG', 'Event Filter Matched.')]
-    assert _messages(configured, CALLBACK_LOG) == [
+    assert log_messages(configured, CALLBACK_LOG) == [
         ('INFO', f'Libvirt Event: type=VM, hostname={HOSTNAME}, uuid={UUID},'
                  f' time={when}, event_id={name}, detail={detail_name})')]
     assert recorder.empty()
@@ -189,11 +184,11 @@ def test_listed_event_is_sent(configured, event_id, event_type, detail, name,
 def _assert_dropped(caplog, recorder, outcome: str) -> None:
     _join_senders()
     assert recorder.empty()
-    logged = _messages(caplog, FILTER_LOG)
+    logged = log_messages(caplog, FILTER_LOG)
     assert [level for level, _ in logged] == ['DEBUG', 'DEBUG']
     assert logged[0][1].startswith('libvirt Event Received.type = VM')
     assert logged[1][1] == outcome
-    assert _messages(caplog, CALLBACK_LOG) == []
+    assert log_messages(caplog, CALLBACK_LOG) == []
 
 
 @pytest.mark.parametrize('event_id,event_type,detail', UNMATCHED)
@@ -497,22 +492,21 @@ def test_stop_reset_and_main_again_reconnects(configured, monitor,
 
 
 def test_notification_reaches_the_api_over_http(monitors_conf, monitor_logs,
-                                                test_driver):
-    with stub_api.StubAPI() as stub:
-        monitors_conf({'DEFAULT': {'hostname': HOSTNAME},
-                       'api': stub.api_options(),
-                       'libvirt': {'connection_uri': 'test:///default'}})
-        running = Running(instance.InstancemonitorManager(host=HOSTNAME))
-        try:
-            _wait_for_log(monitor_logs, KEEPALIVE)
-            domain = test_driver.create()
-            domain.destroy()
-            [body] = stub.wait_for(1)
-            wait_for(lambda: any(
-                r.getMessage().startswith('Response: ')
-                for r in list(monitor_logs.records)), interval=0.01)
-        finally:
-            running.stop()
+                                                test_driver, stub):
+    monitors_conf({'DEFAULT': {'hostname': HOSTNAME},
+                   'api': stub.api_options(),
+                   'libvirt': {'connection_uri': 'test:///default'}})
+    running = Running(instance.InstancemonitorManager(host=HOSTNAME))
+    try:
+        _wait_for_log(monitor_logs, KEEPALIVE)
+        domain = test_driver.create()
+        domain.destroy()
+        [body] = stub.wait_for(1)
+        wait_for(lambda: any(
+            r.getMessage().startswith('Response: ')
+            for r in list(monitor_logs.records)), interval=0.01)
+    finally:
+        running.stop()
     notification = body['notification']
     assert re.fullmatch(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}',
                         notification.pop('generated_time'))
@@ -558,8 +552,7 @@ def test_failed_open_or_registration_is_retried_not_fatal(
     try:
         _wait_for_log(configured, KEEPALIVE)
         assert attempts == ['test:///default'] * 3
-        messages = [(r.levelname, r.getMessage()) for r in configured.records
-                    if r.name == INSTANCE_LOG]
+        messages = log_messages(configured, INSTANCE_LOG)
         assert ('WARNING', 'Failed to connect to test:///default, retrying '
                 'in 0.01 seconds.') in messages
         assert messages.count(

@@ -14,7 +14,6 @@ import time
 import pytest
 
 from tests.monitors import libvirt_guests
-from tests.monitors import stub_api
 from tests.monitors.daemon import Daemon
 from tests.monitors.daemon import wait_for
 from tests.support import keystone as ks
@@ -70,15 +69,9 @@ def guests(libvirtd):
 
 
 @pytest.fixture(scope='module')
-def stub():
-    with stub_api.StubAPI() as server:
-        yield server
-
-
-@pytest.fixture(scope='module')
-def monitor(libvirtd, stub, tmp_path_factory):
+def monitor(libvirtd, stub_server, tmp_path_factory):
     daemon = Monitor(tmp_path_factory.mktemp('instancemonitor'),
-                     stub.api_options())
+                     stub_server.api_options())
     yield daemon
     daemon.close()
 

@@ -21,6 +21,7 @@ from masakarimonitors.instancemonitor import instance
 from masakarimonitors.instancemonitor.libvirt_handler import eventfilter
 from tests.monitors import stub_api
 from tests.monitors.daemon import wait_for
+from tests.monitors.logs import log_messages
 from tests.monitors.test_instancemonitor import KEEPALIVE
 from tests.monitors.test_instancemonitor import LibvirtTestDriver
 from tests.monitors.test_instancemonitor import Running
@@ -230,11 +231,6 @@ class HeldSender:
         return self.started.get(timeout=5)
 
 
-def _queue_messages(caplog) -> list[tuple[str, str]]:
-    return [(r.levelname, r.getMessage()) for r in caplog.records
-            if r.name == QUEUE_LOG]
-
-
 @pytest.fixture
 def clock(monkeypatch):
     """events.utcnow() gives 12:00:01, 12:00:02, ... in turn."""
@@ -265,7 +261,7 @@ def test_an_instance_s_notifications_wait_in_order_and_repeats_replace(
     event_filter.vir_event_filter(*FAILED, c)           # 12:00:03, waits
     event_filter.vir_event_filter(*FAILED, b)           # 12:00:04 replaces
     event_filter.vir_event_filter(*DESTROYED, b)        # 12:00:05, after b
-    assert _queue_messages(monitor_logs) == [
+    assert log_messages(monitor_logs, QUEUE_LOG) == [
         ('INFO', f'A notification for instance {b} (LIFECYCLE '
                  'STOPPED_FAILED) is already waiting to be sent; the later '
                  'one replaces it. Until no notification waits, such '
@@ -276,7 +272,7 @@ def test_an_instance_s_notifications_wait_in_order_and_repeats_replace(
                            (b, 'STOPPED_FAILED', clock(4)),
                            (b, 'STOPPED_DESTROYED', clock(5)),
                            (c, 'STOPPED_FAILED', clock(3))]
-    assert _queue_messages(monitor_logs)[1:] == [
+    assert log_messages(monitor_logs, QUEUE_LOG)[1:] == [
         ('INFO', 'No notification waits any more; since the backlog '
                  'began, replaced by a later one: 1, dropped: 0.')]
 
@@ -293,7 +289,7 @@ def test_beyond_the_queue_size_new_ones_are_dropped_and_counted(
         event_filter.vir_event_filter(*FAILED, domain_uuid)
     event_filter.vir_event_filter(*FAILED, uuids[1])    # replaces, kept
     event_filter.vir_event_filter(*DESTROYED, uuids[2])  # its instance's
-    assert _queue_messages(monitor_logs) == [
+    assert log_messages(monitor_logs, QUEUE_LOG) == [
         ('WARNING', f'Dropped the notification for instance {uuids[3]} '
                     '(LIFECYCLE STOPPED_FAILED): notifications of 2 '
                     'instances are waiting to be sent already. Until no '
@@ -307,7 +303,7 @@ def test_beyond_the_queue_size_new_ones_are_dropped_and_counted(
     assert [sent[:2] for sent in sender.sent] == [
         (uuids[0], 'STOPPED_FAILED'), (uuids[1], 'STOPPED_FAILED'),
         (uuids[2], 'STOPPED_FAILED'), (uuids[2], 'STOPPED_DESTROYED')]
-    assert _queue_messages(monitor_logs)[2:] == [
+    assert log_messages(monitor_logs, QUEUE_LOG)[2:] == [
         ('WARNING', 'No notification waits any more; since the backlog '
                     'began, replaced by a later one: 1, dropped: 3.')]
 
@@ -319,7 +315,7 @@ def test_beyond_the_queue_size_new_ones_are_dropped_and_counted(
         event_filter.vir_event_filter(*FAILED, domain_uuid)
     sender.release.set()
     _wait_senders_end()
-    assert [level for level, _ in _queue_messages(monitor_logs)[3:]] == \
+    assert [level for level, _ in log_messages(monitor_logs, QUEUE_LOG)[3:]] == \
         ['WARNING', 'WARNING']
 
 
@@ -344,7 +340,7 @@ def test_an_instance_s_notifications_are_sent_one_after_the_other(
         (a, 'STOPPED_DESTROYED', clock(3))]
     assert [sent for sent in sender.sent if sent[0] == b] == [
         (b, 'STOPPED_FAILED', clock(4))]
-    assert _queue_messages(monitor_logs) == []
+    assert log_messages(monitor_logs, QUEUE_LOG) == []
 
 
 def test_threads_stay_within_notification_threads(monitors_conf,
@@ -397,7 +393,7 @@ def test_a_sender_that_cannot_start_leaves_its_notification_waiting(
 
     monkeypatch.setattr(threading.Thread, 'start', start_once_refused)
     event_filter.vir_event_filter(*FAILED, 'a' * 8)
-    assert _queue_messages(monitor_logs) == [
+    assert log_messages(monitor_logs, QUEUE_LOG) == [
         ('ERROR', "Could not start a thread to send notifications (can't "
                   "start new thread); notifications of 1 instances wait.")]
     # A repeat tries again.

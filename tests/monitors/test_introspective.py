@@ -13,6 +13,7 @@ from masakarimonitors.conf import CONF
 from masakarimonitors.introspectiveinstancemonitor import instance
 from masakarimonitors.introspectiveinstancemonitor import qemu_utils
 from masakarimonitors.introspectiveinstancemonitor import scheduler
+from tests.monitors.logs import log_messages
 
 UUID = '11111111-2222-3333-4444-555555555555'
 OTHER_UUID = '99999999-8888-7777-6666-555555555555'
@@ -282,8 +283,7 @@ def test_failed_ping_log_lines(harness, monitor_logs):
     harness.sweep(True)
     monitor_logs.clear()
     harness.sweeps_until_notified()
-    records = [(r.levelname, r.getMessage()) for r in monitor_logs.records
-               if r.name == QEMU_UTILS]
+    records = log_messages(monitor_logs, QEMU_UTILS)
     not_responding = ('DEBUG', f'{UUID}\tqemu-ga_guest-ping is not '
                                f'responding.')
     assert records == [not_responding] * 5 + [

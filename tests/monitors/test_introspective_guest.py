@@ -220,14 +220,8 @@ def agent_guest(libvirtd, guest_image, workdir):
 
 
 @pytest.fixture(scope='module')
-def stub():
-    with stub_api.StubAPI() as api:
-        yield api
-
-
-@pytest.fixture(scope='module')
-def monitor(stub, silent_guest, workdir):
-    daemon = Monitor(workdir, stub.api_options())
+def monitor(stub_server, silent_guest, workdir):
+    daemon = Monitor(workdir, stub_server.api_options())
     try:
         wait_for(lambda: daemon.failed_pings(silent_guest) >= 1, 30,
                  'the first sweep')

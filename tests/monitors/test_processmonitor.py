@@ -11,16 +11,11 @@ from masakarimonitors.ha import masakari
 from masakarimonitors.processmonitor import process
 from masakarimonitors.processmonitor import process_list
 from tests.monitors import processes
-from tests.monitors import stub_api
 from tests.monitors.daemon import wait_for
+from tests.monitors.logs import log_messages
 
 PROCESS_LOG = 'masakarimonitors.processmonitor.process'
 HANDLER_LOG = 'masakarimonitors.processmonitor.process_handler.handle_process'
-
-
-def _messages(caplog, logger) -> list[tuple[str, str]]:
-    return [(r.levelname, r.getMessage()) for r in caplog.records
-            if r.name == logger]
 
 
 @pytest.fixture
@@ -28,12 +23,6 @@ def sleeper(tmp_path):
     sleeper = processes.Sleeper(tmp_path)
     yield sleeper
     sleeper.kill()
-
-
-@pytest.fixture
-def stub():
-    with stub_api.StubAPI() as stub:
-        yield stub
 
 
 @pytest.fixture
@@ -76,7 +65,7 @@ def test_killed_process_is_restarted_before_the_next_poll(
     assert time.monotonic() - killed_at < 5
     assert second != first
 
-    logged = _messages(monitor_logs, HANDLER_LOG)
+    logged = log_messages(monitor_logs, HANDLER_LOG)
     assert ('INFO', f'Start of process with executing command: '
             f'{sleeper.start_script}') in logged
     assert ('WARNING', f"Process '{sleeper.process_name}' is not found.") \
@@ -110,8 +99,8 @@ def test_notification_after_every_restart_attempt_failed(
 
     suppressed = ('WARNING', f"Process '{sleeper.process_name}' doesn't be "
                   'restarted because it failed to restart previously.')
-    wait_for(lambda: suppressed in _messages(monitor_logs, HANDLER_LOG))
-    logged = _messages(monitor_logs, HANDLER_LOG)
+    wait_for(lambda: suppressed in log_messages(monitor_logs, HANDLER_LOG))
+    logged = log_messages(monitor_logs, HANDLER_LOG)
     assert logged.count(('INFO', 'Restart of process with executing '
                          f'command: {failing}')) == 1
     assert ('WARNING', f"CMD '{failing}' output stderr: cannot restart\n") \
@@ -138,9 +127,9 @@ def test_failed_pre_start_skips_the_start(sleeper, monitor, monitor_logs):
         pre_start_command='/bin/false', restart_command='/bin/true')],
         check_interval=1, restart_retries=5)
     wait_for(lambda: ('INFO', 'Restart of process with executing command: '
-                      '/bin/true') in _messages(monitor_logs, HANDLER_LOG))
+                      '/bin/true') in log_messages(monitor_logs, HANDLER_LOG))
     assert sleeper.pids() == []
-    messages = [text for _, text in _messages(monitor_logs, HANDLER_LOG)]
+    messages = [text for _, text in log_messages(monitor_logs, HANDLER_LOG)]
     assert not any(text.startswith('Start of process') for text in messages)
     assert any(text.startswith('Unexpected error while running command.\n'
                                'Command: /bin/false\nExit code: 1')
@@ -160,7 +149,7 @@ def test_unloadable_list_leaves_main(content, errors, tmp_path, monitors_conf,
     monitors_conf({'process': {'process_list_path': path}})
     manager = process.ProcessmonitorManager(host='h')
     manager.main()             # returns at once: the monitor idles
-    logged = _messages(monitor_logs, PROCESS_LOG)
+    logged = log_messages(monitor_logs, PROCESS_LOG)
     assert [level for level, _ in logged] == ['ERROR'] * (len(errors) + 1)
     for (_, text), prefix in zip(logged, errors):
         assert text.startswith(prefix)
@@ -181,19 +170,19 @@ def test_broken_list_keeps_the_previous_one(sleeper, monitor, monitor_logs):
     first = sleeper.wait_for_pid()
     list_path.write_text('- {process_name: x\n')
     wait_for(lambda: ('ERROR', 'Failed to reload process list file.')
-             in _messages(monitor_logs, PROCESS_LOG))
+             in log_messages(monitor_logs, PROCESS_LOG))
     manager.stop()
     thread.join(10)
     thread = _rerun(manager)
     try:
         wait_for(lambda: ('ERROR', 'Failed to load process list file.')
-                 in _messages(monitor_logs, PROCESS_LOG))
+                 in log_messages(monitor_logs, PROCESS_LOG))
         time.sleep(1.5)
         assert thread.is_alive()
         sleeper.kill()
         sleeper.wait_for_pid(other_than={first})
         assert any(text.startswith('YAMLError caught: ')
-                   for _, text in _messages(monitor_logs, PROCESS_LOG))
+                   for _, text in log_messages(monitor_logs, PROCESS_LOG))
     finally:
         manager.stop()
         thread.join(10)
@@ -229,7 +218,7 @@ def test_list_of_the_wrong_shape_is_refused(content, reason, tmp_path,
     path.write_text(yaml.safe_dump(content))
     monitors_conf({'process': {'process_list_path': path}})
     process.ProcessmonitorManager(host='h').main()    # idles at once
-    assert _messages(monitor_logs, PROCESS_LOG) == [
+    assert log_messages(monitor_logs, PROCESS_LOG) == [
         ('ERROR', f'Invalid process list file {path}: {reason}.'),
         ('ERROR', 'Failed to load process list file.')]
 
@@ -251,7 +240,7 @@ def test_list_writable_by_others_is_refused(mode, tmp_path, monitors_conf,
     path.chmod(mode)
     monitors_conf({'process': {'process_list_path': path}})
     process.ProcessmonitorManager(host='h').main()
-    assert _messages(monitor_logs, PROCESS_LOG) == [
+    assert log_messages(monitor_logs, PROCESS_LOG) == [
         ('ERROR', f'Invalid process list file {path}: writable by users '
          f'other than its owner (mode {mode:04o}); its commands may run as '
          'root.'),
@@ -264,9 +253,9 @@ def test_wrong_shape_on_reload_keeps_the_previous_list(sleeper, monitor,
     first = sleeper.wait_for_pid()
     list_path.write_text(yaml.safe_dump({'process_name': 'x'}))
     wait_for(lambda: ('ERROR', 'Failed to reload process list file.')
-             in _messages(monitor_logs, PROCESS_LOG))
+             in log_messages(monitor_logs, PROCESS_LOG))
     sleeper.kill()
     sleeper.wait_for_pid(other_than={first})
     assert ('ERROR', f'Invalid process list file {list_path}: a list of '
             'processes is expected, not a mapping.') \
-        in _messages(monitor_logs, PROCESS_LOG)
+        in log_messages(monitor_logs, PROCESS_LOG)
