@@ -12,8 +12,9 @@ NAMESPACE = 'hostmonitor.driver'
 
 
 class HostmonitorManager:
+    # The service builds every manager with host=[DEFAULT] hostname; the
+    # drivers name this node by the system's host name.
     def __init__(self, host: str | None = None) -> None:
-        self.host = host
         self.driver = None
 
     def init_host(self) -> None:

@@ -64,9 +64,9 @@ def open_connection(uri: str) -> libvirt.virConnect:
 
 
 class InstancemonitorManager:
+    # The service builds every manager with host=[DEFAULT] hostname; the
+    # event filter reads the option itself.
     def __init__(self, host: str | None = None, notifier=None) -> None:
-        self.host = host
-        self.running = False
         self.event_filter = eventfilter.EventFilter(notifier)
         self._connection = libvirt_events.EventConnection(
             CONF.libvirt.connection_uri, LOG, open_connection,
@@ -77,7 +77,6 @@ class InstancemonitorManager:
 
     def main(self) -> None:
         """Watch libvirt until stop(); survives libvirtd restarts."""
-        self.running = True
         # Read here, not at construction: SIGHUP re-reads the config.
         uri = CONF.libvirt.connection_uri
         self._connection.uri = uri
@@ -86,7 +85,6 @@ class InstancemonitorManager:
         self._connection.run()
 
     def stop(self) -> None:
-        self.running = False
         self._connection.stop()
 
     def reset(self) -> None:

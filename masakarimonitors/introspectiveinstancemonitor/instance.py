@@ -27,7 +27,9 @@ class IntrospectiveInstanceMonitorManager:
     """``open_connection`` opens the read-write connection each sweep
     uses; ``open_read_only`` the event connection. Both default to
     libvirt's. ``start_event_loop(log)`` sets up libvirt's process-wide
-    event loop and error handler."""
+    event loop and error handler. ``host``, [DEFAULT] hostname as the
+    service hands it to every manager, goes unused: notifications name the
+    system's host."""
 
     def __init__(self, host: str | None = None,
                  notifier: masakari.SendNotification | None = None,
@@ -38,8 +40,6 @@ class IntrospectiveInstanceMonitorManager:
                  hostname: Callable[[], str] = socket.gethostname,
                  start_event_loop: Callable = libvirt_events.start_event_loop,
                  ) -> None:
-        self.host = host
-        self.running = False
         self._open = open_connection or libvirt.open
         self._open_read_only = open_read_only or libvirt.openReadOnly
         self._hostname = hostname
@@ -69,11 +69,9 @@ class IntrospectiveInstanceMonitorManager:
     def main(self) -> None:
         """Watches domain events until stop(); libvirtd going away only
         means a new connection."""
-        self.running = True
         self.events.run()
 
     def stop(self) -> None:
-        self.running = False
         self.events.stop()
         self.scheduler.stop()
 

@@ -13,10 +13,11 @@ LOG = logging.getLogger(__name__)
 
 
 class ProcessmonitorManager:
+    # The service builds every manager with host=[DEFAULT] hostname; the
+    # process notifications name the system's host instead.
     def __init__(self, host: str | None = None,
                  notifier: masakari.SendNotification | None = None,
                  **handler_kwargs) -> None:
-        self.host = host
         self.running = False
         self._stopped = threading.Event()
         self._watch = death_watch.DeathWatch()
