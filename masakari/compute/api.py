@@ -1,4 +1,5 @@
-"""The Nova operations of the recovery engine (requests N1-N13 of the engine spec)."""
+"""The Nova operations of the recovery engine: servers, compute services,
+evacuation, server state and power, and host aggregates."""
 from openstack import exceptions as sdk_exceptions
 from openstack.compute.v2.aggregate import Aggregate
 from openstack.compute.v2.server import Server

@@ -82,7 +82,7 @@ def server_on_h1(sim, **fields):
     return sim.cloud.add_server('i1', 'h1', metadata={'HA_Enabled': 'True'}, **fields)
 
 
-# -- servers (N1, N2) ------------------------------------------------------------
+# -- servers ------------------------------------------------------------
 
 
 def test_get_servers_lists_every_tenants_servers_on_the_host(sim, api, ctx):
@@ -129,7 +129,7 @@ def test_unknown_server_is_not_found(api, ctx):
         api.get_server(ctx, '0e5a5d5c-8e5b-4a8e-9d52-5c1f4c1c7e3a')
 
 
-# -- services (N3, N4, N4b, N5) ------------------------------------------------------
+# -- services ------------------------------------------------------
 
 
 def test_find_compute_service_and_its_status(sim, api, ctx):
@@ -186,7 +186,7 @@ def test_disabling_the_service_of_an_unknown_host_sends_no_update(sim, api, ctx)
     assert [m for m, _, _, _ in nova_calls(sim)] == ['GET']
 
 
-# -- evacuation (N6) -----------------------------------------------------------------
+# -- evacuation -----------------------------------------------------------------
 
 
 @pytest.mark.parametrize('target, body', [(None, {}), ('h3', {'host': 'h3'})])
@@ -222,7 +222,7 @@ def test_evacuate_refusals(sim, api, ctx):
         api.evacuate_instance(ctx, '0e5a5d5c-8e5b-4a8e-9d52-5c1f4c1c7e3a')
 
 
-# -- state and power (N7-N11) -----------------------------------------------------
+# -- state and power -----------------------------------------------------
 
 
 @pytest.mark.parametrize('status', ['error', 'active'])
@@ -265,7 +265,7 @@ def test_stopping_a_stopped_server_is_a_conflict(sim, api, ctx):
         api.start_server(ctx, server.id)
 
 
-# -- aggregates (N12, N13) -----------------------------------------------------------
+# -- aggregates -----------------------------------------------------------
 
 
 def test_aggregates_and_adding_a_host(sim, api, ctx):

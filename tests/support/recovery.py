@@ -37,7 +37,7 @@ from masakari.engine import waits
 from masakari.engine.drivers.taskflow import TaskFlowDriver
 from tests.support import seed
 
-# Short waits, as the scenarios of engine.md §16 assume.
+# Short waits, so that a scenario on the fake clock takes few steps.
 WAITS = {'wait_period_after_service_update': 2, 'wait_period_after_evacuation': 5,
          'wait_period_after_power_off': 5, 'wait_period_after_power_on': 5,
          'verify_interval': 1}

@@ -1,7 +1,6 @@
 """Recovery flows of the taskflow driver against the Nova stand-in, one case
-per scenario of engine.md §16 (tables in tests/support/scenarios.py), on a
-fake clock: each case checks the exception the driver raises and what the
-flow left behind."""
+per scenario of tests/support/scenarios.py, on a fake clock: each case
+checks the exception the driver raises and what the flow left behind."""
 import logging
 import threading
 import types
@@ -73,8 +72,9 @@ def test_host_disable_reason(tmp_path, reason, body):
 
 
 def test_failed_vmove_fails_later_runs(tmp_path):
-    """Case 25 at the driver level: a retry moves i1, yet the failed vmove of
-    the first run fails the notification again (upstream quirk)."""
+    """At the driver level: a retry moves i1, yet the failed vmove of the
+    first run fails the notification again, as upstream's does; kept on
+    purpose."""
     with recovery.bench(tmp_path) as bench:
         bench.add_server('i1', evacuation='error')
         notification = str(uuid.uuid4())
@@ -119,7 +119,7 @@ def test_resumed_run_moves_each_instance_once(tmp_path):
 
 
 def test_reserved_host_busy(tmp_path):
-    """Case 33: while h1's instances move to rh1, the recovery of h3 finds
+    """While h1's instances move to rh1, the recovery of h3 finds
     rh1 locked and evacuates nothing."""
     with recovery.bench(tmp_path, 'reserved_host', hosts=('h1', 'h2', 'h3'), reserved=('rh1',),
                         failed=('h1', 'h3')) as bench:

@@ -1,6 +1,7 @@
 """The engine manager's status machine and events on the paths that need no
-recovery flow (engine.md §16 cases 2-6, 44, 47, 57, 58, and bad input on
-the RPC path), on a real SQLite database, with the versioned notifications
+recovery flow (ignored host events, a disabled segment, a started process,
+a VM event not recovered, expired and running notifications, and bad input
+on the RPC path), on a real SQLite database, with the versioned notifications
 captured by oslo.messaging's test driver."""
 import datetime
 import json

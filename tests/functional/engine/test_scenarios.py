@@ -1,10 +1,11 @@
-"""The scenarios of engine.md §16 that run a recovery flow, through the
-engine manager: a notification stored as the API stores it, then the RPC
+"""The engine scenarios that run a recovery flow, through the engine
+manager: a notification stored as the API stores it, then the RPC
 cast (or a periodic task). Each case of the tables in
 tests/support/scenarios.py checks what the driver-level test checks (Nova
 calls, vmoves, servers, progress) and what the manager adds: the final
 status, the notification.process.* events and the host flags it sets.
-Cases without a flow (2-6, 44, 47, 57, 58) are in test_manager.py.
+Notifications that need no flow (ignored events, a disabled segment, a
+process that started, bad input) are in test_manager.py.
 """
 import datetime
 import logging
@@ -21,7 +22,7 @@ from tests.support.scenarios import IDS
 from tests.support.scenarios import text
 
 HOST_STOPPED = {'event': 'STOPPED', 'host_status': 'NORMAL', 'cluster_status': 'ONLINE'}
-# §5.3-5.5: status and closing event for what the driver raised (None:
+# The status and the closing event for what the driver raised (None:
 # nothing); any other MasakariException gives error.
 OUTCOMES = {None: ('finished', 'end'),
             exception.SkipHostRecoveryException: ('finished', 'end'),
@@ -81,7 +82,8 @@ def check_manager_outcome(bench: Bench, events: list, notification: str, raises:
     """Status, events and host flags; ``hosts_changed`` by the manager and
     the flow, every other host untouched."""
     status = outcome(raises)[0]
-    # §6.1: a stale new row that ends in error fails in the same pass.
+    # The periodic task fails a stale new notification that ends in error
+    # in the same pass, as upstream's does.
     assert bench.notification(notification).status == (
         'failed' if periodic and status == 'error' else status)
     assert process_events(events) == expected_events(notification, raises)
@@ -93,7 +95,7 @@ def check_manager_outcome(bench: Bench, events: list, notification: str, raises:
                                    if after[name] != hosts_before[name] or name == 'h1'}
 
 
-# -- host failure (1, 7-24, 26-32, 34-40) -----------------------------------------
+# -- host failure --------------------------------------------------------------
 
 def run_host_case(tmp_path, caplog, case: scenarios.Case, periodic: bool = False) -> None:
     caplog.set_level(logging.INFO)
@@ -120,8 +122,9 @@ def test_host_failure(tmp_path, caplog, case):
 
 
 def test_error_is_retried_once_then_failed(tmp_path):
-    """Case 25: the periodic retry runs the whole flow again and moves i1,
-    yet the failed vmove of the first run fails it again: failed."""
+    """The periodic retry runs the whole flow again and moves i1, yet the
+    failed vmove of the first run fails it again: failed. Upstream does the
+    same; kept on purpose."""
     with recovery.bench(tmp_path) as bench, recovery.events() as events:
         bench.add_server('i1', evacuation='error')
         notification = bench.notify('COMPUTE_HOST', HOST_STOPPED)
@@ -148,7 +151,7 @@ def test_error_is_retried_once_then_failed(tmp_path):
 
 
 def test_reserved_host_busy(tmp_path):
-    """Case 33: h3's recovery listed rh1 before h1's took it; it reaches
+    """h3's recovery listed rh1 before h1's took it; it reaches
     evacuation while h1's instances move to rh1, finds rh1 locked and
     evacuates nothing."""
     with recovery.bench(tmp_path, 'reserved_host', hosts=('h1', 'h2', 'h3'), reserved=('rh1',),
@@ -202,7 +205,7 @@ def test_reserved_host_busy(tmp_path):
             'rh1': {'reserved': False, 'on_maintenance': False}}
 
 
-# -- process failure (41-43, 45) ---------------------------------------------------
+# -- process failure -----------------------------------------------------------
 
 def run_process_case(tmp_path, caplog, case: scenarios.ProcessCase,
                      periodic: bool = False) -> None:
@@ -215,7 +218,7 @@ def run_process_case(tmp_path, caplog, case: scenarios.ProcessCase,
                                                  'event': 'STOPPED'}, periodic)
         run(bench, notification, periodic)
 
-        # Maintenance even for a process without recovery (43).
+        # Maintenance even for a process the engine does not recover.
         check_manager_outcome(bench, events, notification, case.raises, before,
                               {'h1': {'on_maintenance': True}}, periodic)
         scenarios.check_process_recovery(bench, case, notification, caplog.messages)
@@ -226,7 +229,7 @@ def test_process_failure(tmp_path, caplog, case):
     run_process_case(tmp_path, caplog, case)
 
 
-# -- instance failure (46, 48-55) ----------------------------------------------------
+# -- instance failure ----------------------------------------------------------
 
 def run_instance_case(tmp_path, case: scenarios.InstanceCase, periodic: bool = False) -> None:
     with recovery.bench(tmp_path, failed=(), config=case.config) as bench, \
@@ -250,22 +253,22 @@ def test_instance_failure(tmp_path, case):
     run_instance_case(tmp_path, case)
 
 
-# -- stale new notifications, run by the periodic task (56) ---------------------------
+# -- stale new notifications, run by the periodic task -------------------------
 
 def by_id(cases: list, case_id: str):
     return next(case for case in cases if case.id == case_id)
 
 
-@pytest.mark.parametrize('case_id', ['01-auto', '07-no-servers', '22-evacuation-error'])
+@pytest.mark.parametrize('case_id', ['auto', 'no-servers', 'evacuation-error'])
 def test_periodic_host_failure(tmp_path, caplog, case_id):
     run_host_case(tmp_path, caplog, by_id(scenarios.HOST_CASES, case_id), periodic=True)
 
 
-@pytest.mark.parametrize('case_id', ['41-disable', '45-never-disabled'])
+@pytest.mark.parametrize('case_id', ['disable', 'never-disabled'])
 def test_periodic_process_failure(tmp_path, caplog, case_id):
     run_process_case(tmp_path, caplog, by_id(scenarios.PROCESS_CASES, case_id), periodic=True)
 
 
-@pytest.mark.parametrize('case_id', ['46-restart', '49-paused', '55-unknown-instance'])
+@pytest.mark.parametrize('case_id', ['restart', 'paused-ignored', 'unknown-instance'])
 def test_periodic_instance_failure(tmp_path, case_id):
     run_instance_case(tmp_path, by_id(scenarios.INSTANCE_CASES, case_id), periodic=True)
