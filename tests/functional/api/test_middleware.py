@@ -1,4 +1,4 @@
-"""The paste pipeline around the API (api.md §1.2, §2.1) over HTTP:
+"""The paste pipeline around the API (etc/masakari/api-paste.ini) over HTTP:
 healthcheck, request body size limit, request ids and CORS."""
 import re
 

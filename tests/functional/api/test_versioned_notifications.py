@@ -1,5 +1,6 @@
-"""Versioned notifications (api.md §15) that masakari-api sends over a real
-RabbitMQ with the messagingv2 driver, read back from a private exchange."""
+"""Versioned notifications (the segment, host and notification events)
+that masakari-api sends over a real RabbitMQ with the messagingv2 driver,
+read back from a private exchange."""
 import re
 import socket
 import uuid
@@ -68,8 +69,9 @@ def call(server, method: str, path: str, expected: int, body=None,
 
 
 def expect_events(collector, *event_types: str) -> list[dict]:
-    """The next events are exactly ``event_types``, each with the envelope
-    of §15.1 and payload wrapper of §15.2; returns their payload data."""
+    """The next events are exactly ``event_types``, each with oslo.messaging's
+    envelope (priority, publisher, id, timestamp) and masakari's versioned
+    payload wrapper; returns their payload data."""
     received = collector.take(len(event_types))
     assert [message['event_type'] for _, message in received] == list(event_types)
     return [_payload_data(key, message) for key, message in received]

@@ -1,5 +1,6 @@
 """The WSGI entry point ``masakari.wsgi.api:application`` served by gunicorn,
-configured only through $OS_MASAKARI_CONFIG_DIR (data-and-ops.md §6.1, §7.2)."""
+configured only through $OS_MASAKARI_CONFIG_DIR (masakari.conf and
+api-paste.ini in that directory)."""
 import os
 import pathlib
 
@@ -79,7 +80,7 @@ def test_missing_config_dir_fails_at_start(gunicorn, tmp_path):
 
 def test_config_dir_without_masakari_conf_fails_at_start(gunicorn, tmp_path):
     # Both files of the directory are required configuration, as upstream
-    # hands both to oslo.config (data-and-ops.md §6.1).
+    # hands both to oslo.config.
     directory = config_dir(tmp_path)
     (directory / 'masakari.conf').unlink()
     server = gunicorn(directory)

@@ -1,6 +1,6 @@
-"""The upstream quirks checklist of the API spec (§17), one test per item,
-over real HTTP against one running masakari-api (noauth2, two workers,
-SQLite).
+"""Odd upstream API behaviours that this implementation keeps on purpose,
+one test per behaviour, over real HTTP against one running masakari-api
+(noauth2, two workers, SQLite).
 
 Items where this implementation deliberately differs from upstream assert
 the behaviour documented in doc/source/divergences.rst and say so.
@@ -29,7 +29,7 @@ CREATOR = {'X-Roles': 'creator'}
 
 @pytest.fixture(scope='module')
 def api(tmp_path_factory):
-    work = tmp_path_factory.mktemp('quirks')
+    work = tmp_path_factory.mktemp('upstream-behaviours')
     database_url = f'sqlite:///{work}/masakari.sqlite'
     policy_file = work / 'policy.json'
     policy_file.write_text(json.dumps(POLICY))
@@ -51,7 +51,7 @@ def api(tmp_path_factory):
 def segment(api):
     c, _ = api
     r = c('POST', '/v1/segments', headers=CREATOR, json={'segment': {
-        'name': 'quirks', 'recovery_method': 'auto', 'service_type': 'COMPUTE'}})
+        'name': 'upstream-behaviours', 'recovery_method': 'auto', 'service_type': 'COMPUTE'}})
     assert r.status_code == 201, r.text
     segment = r.json()['segment']
     segment['hosts'] = {name: make_host(c, segment, name) for name in ('q3', 'q5', 'q6')}
@@ -74,7 +74,7 @@ def make_notification(c, hostname, type_='COMPUTE_HOST', payload=None,
         'payload': payload}})
 
 
-def test_01_version_header_names(api):
+def test_version_header_names(api):
     c, _ = api
     r = c('GET', '/v1/segments', headers=V12)
     assert r.headers['OpenStack-API-Version'] == 'instance-ha 1.2'
@@ -86,7 +86,7 @@ def test_01_version_header_names(api):
     assert r.headers['OpenStack-API-Version'] == 'instance-ha 1.0'
 
 
-def test_02_version_errors(api):
+def test_version_errors(api):
     c, _ = api
     r = c('GET', '/v1/segments', headers={'OpenStack-API-Version': 'instance-ha 2.0'})
     fault(r, 'masakariFault', 406)
@@ -117,7 +117,7 @@ def vmove(api, segment):
     return notification_uuid, vmove_uuid
 
 
-def test_03_vmoves_at_1_0(api, vmove):
+def test_vmoves_at_1_0(api, vmove):
     c, _ = api
     notification_uuid, vmove_uuid = vmove
     path = f'/v1/notifications/{notification_uuid}/vmoves'
@@ -128,7 +128,7 @@ def test_03_vmoves_at_1_0(api, vmove):
     assert r.status_code == 200 and r.json()['vmove']['instance_name'] == 'vm1'
 
 
-def test_04_create_and_delete_status_codes(api):
+def test_create_and_delete_status_codes(api):
     c, _ = api
     r = c('POST', '/v1/segments', headers=CREATOR, json={'segment': {
         'name': 'q-status', 'recovery_method': 'auto', 'service_type': 'C'}})
@@ -152,13 +152,13 @@ def test_04_create_and_delete_status_codes(api):
     assert (r.status_code, r.content) == (204, b'')
 
 
-def test_05_noauth2_makes_everyone_admin(api):
+def test_noauth2_makes_everyone_admin(api):
     c, _ = api
     r = c('GET', '/v1/notifications', headers={'X-Roles': 'member'})
     assert r.status_code == 200
 
 
-def test_06_marker_is_integer_id_and_page_size_ignored(api, segment):
+def test_marker_is_integer_id_and_page_size_ignored(api, segment):
     c, _ = api
     for name in ('q-p1', 'q-p2'):
         c('POST', '/v1/segments', headers=CREATOR, json={'segment': {
@@ -174,7 +174,7 @@ def test_06_marker_is_integer_id_and_page_size_ignored(api, segment):
     assert list(r.json()) == ['segments']
 
 
-def test_07_sort_keys(api, segment):
+def test_sort_keys(api, segment):
     c, _ = api
     assert c('GET', f"/v1/segments/{segment['uuid']}/hosts"
                     '?sort_key=control_attributes').status_code == 200
@@ -188,7 +188,7 @@ def test_07_sort_keys(api, segment):
           'badRequest', 400)
 
 
-def test_08_segment_enabled_filter(api):
+def test_segment_enabled_filter(api):
     c, _ = api
     c('POST', '/v1/segments', headers=dict(CREATOR, **V12), json={'segment': {
         'name': 'q-off', 'recovery_method': 'auto', 'service_type': 'C',
@@ -201,7 +201,7 @@ def test_08_segment_enabled_filter(api):
     fault(c('GET', '/v1/segments?enabled=maybe'), 'badRequest', 400)
 
 
-def test_09_host_name_filters_ignored(api, segment):
+def test_host_name_filters_ignored(api, segment):
     c, _ = api
     hosts = f"/v1/segments/{segment['uuid']}/hosts"
     every = {h['name'] for h in c('GET', hosts).json()['hosts']}
@@ -211,7 +211,7 @@ def test_09_host_name_filters_ignored(api, segment):
     assert len(every) > 1
 
 
-def test_10_generated_since_hyphen(api, segment):
+def test_generated_since_hyphen(api, segment):
     c, _ = api
     for generated_time in ('2026-11-20T10:00:00', '2026-11-24T10:00:00'):
         r = make_notification(c, 'q3', generated_time=generated_time)
@@ -223,7 +223,7 @@ def test_10_generated_since_hyphen(api, segment):
     assert len(every.json()['notifications']) > len(times)
 
 
-def test_11_segment_enabled_strings(api):
+def test_segment_enabled_strings(api):
     c, _ = api
     seg = c('POST', '/v1/segments', headers=CREATOR, json={'segment': {
         'name': 'q-str', 'recovery_method': 'auto', 'service_type': 'C'}}).json()['segment']
@@ -236,14 +236,14 @@ def test_11_segment_enabled_strings(api):
         'enabled': 'maybe'}}), 'badRequest', 400)
 
 
-def test_12_host_type_pattern(api, segment):
+def test_host_type_pattern(api, segment):
     c, _ = api
     r = c('POST', f"/v1/segments/{segment['uuid']}/hosts", json={'host': {
         'name': 'q4', 'type': 'COMPUTE_HOST', 'control_attributes': 'SSH'}})
     fault(r, 'badRequest', 400)
 
 
-def test_13_null_host_fields(api, segment):
+def test_null_host_fields(api, segment):
     c, _ = api
     hosts = f"/v1/segments/{segment['uuid']}/hosts"
     # divergence: null is a 400 (upstream: 500), on create and update.
@@ -257,7 +257,7 @@ def test_13_null_host_fields(api, segment):
               'badRequest', 400)
 
 
-def test_14_host_names_global(api, segment):
+def test_host_names_global(api, segment):
     c, _ = api
     other = c('POST', '/v1/segments', headers=CREATOR, json={'segment': {
         'name': 'q-other', 'recovery_method': 'auto', 'service_type': 'C'}}).json()['segment']
@@ -266,7 +266,7 @@ def test_14_host_names_global(api, segment):
         'conflictingRequest', 409, 'Host with name q5 already exists.')
 
 
-def test_15_host_not_found_messages(api, segment):
+def test_host_not_found_messages(api, segment):
     c, _ = api
     host = segment['hosts']['q6']
     unknown = str(uuid.uuid4())
@@ -283,7 +283,7 @@ def test_15_host_not_found_messages(api, segment):
         'itemNotFound', 404, segment_message)
 
 
-def test_16_vmove_lookup(api, vmove):
+def test_vmove_lookup(api, vmove):
     c, _ = api
     vmove_uuid = vmove[1]
     r = make_notification(c, 'q1', payload={'event': 'STOPPED', 'host_status': 'UNKNOWN',
@@ -296,7 +296,7 @@ def test_16_vmove_lookup(api, vmove):
           f'No vm move with id {vmove_uuid}.')
 
 
-def test_17_duplicate_window(api, segment):
+def test_duplicate_window(api, segment):
     c, database_url = api
     payload = {'event': 'STOPPED', 'host_status': 'UNKNOWN', 'cluster_status': 'OFFLINE'}
     r = make_notification(c, 'q5', payload=payload, generated_time='2026-11-25T12:00:00')
@@ -316,7 +316,7 @@ def test_17_duplicate_window(api, segment):
           'conflictingRequest', 409)
 
 
-def test_18_event_upper_case(api):
+def test_event_upper_case(api):
     c, _ = api
     for type_, payload in (('PROCESS', {'process_name': 'x', 'event': 'stopped'}),
                            ('COMPUTE_HOST', {'event': 'Stopped', 'host_status': 'NORMAL',
@@ -324,7 +324,7 @@ def test_18_event_upper_case(api):
         fault(make_notification(c, 'q6', type_=type_, payload=payload), 'badRequest', 400)
 
 
-def test_19_details_without_engine(api, vmove):
+def test_details_without_engine(api, vmove):
     c, _ = api
     r = c('GET', f'/v1/notifications/{vmove[0]}',
           headers={'OpenStack-API-Version': 'instance-ha 1.1'})
@@ -333,13 +333,13 @@ def test_19_details_without_engine(api, vmove):
         (200, [])
 
 
-def test_20_no_notification_delay_by_default():
+def test_no_notification_delay_by_default():
     option = {o.name: o for o in conf_api.api_opts}['notification_delay_max']
     # divergence: 0, because duplicate detection is atomic (upstream: 5).
     assert option.default == 0
 
 
-def test_21_description_unbounded(api):
+def test_description_unbounded(api):
     c, _ = api
     r = c('POST', '/v1/segments', headers=CREATOR, json={'segment': {
         'name': 'q-desc', 'recovery_method': 'auto', 'service_type': 'C',
@@ -347,7 +347,7 @@ def test_21_description_unbounded(api):
     assert r.status_code == 201 and len(r.json()['segment']['description']) == 5000
 
 
-def test_22_unrouted_paths(api):
+def test_unrouted_paths(api):
     c, _ = api
     for path in ('/v1/nothing', '/v1/segments/'):
         r = c('GET', path)
@@ -360,7 +360,7 @@ def test_22_unrouted_paths(api):
 # 23: the content of create events is checked in test_versioned_notifications.
 
 
-def test_24_schema_before_policy(api):
+def test_schema_before_policy(api):
     c, _ = api
     fault(c('POST', '/v1/segments', json={'segment': {'name': 'q-pol'}}), 'badRequest', 400)
     fault(c('POST', '/v1/segments', json={'segment': {
@@ -369,7 +369,7 @@ def test_24_schema_before_policy(api):
         "Policy doesn't allow os_masakari_api:segments:create to be performed.")
 
 
-def test_25_project_id_in_url(api):
+def test_project_id_in_url(api):
     c, _ = api
     fault(c('GET', '/v1/a1/segments', headers={'X-Project-Id': 'b2'}), 'badRequest', 400,
           "Malformed request URL: URL's project_id 'a1' doesn't match "
