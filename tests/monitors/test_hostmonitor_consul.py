@@ -115,8 +115,8 @@ def test_storage_down_sends_stopped_then_started(consul, agents, stub,
     assert _compute_host(stopped) == ('node02', 'STOPPED', 'OFFLINE',
                                       'NORMAL')
     assert ('INFO', f"Host node02 needs recovery, health status: "
-            f"{_fmt('up', 'up', 'down')}.") in log_messages(monitor_logs,
-                                                        DRIVER_LOG)
+            f"{_fmt('up', 'up', 'down')}.") in \
+        log_messages(monitor_logs, DRIVER_LOG)
 
     driver.monitor_once()                 # unchanged: nothing more
     assert len(stub.notifications) == 1
@@ -226,8 +226,8 @@ def test_matrix_file_single_cluster(consul, agents, stub, tmp_path,
     assert _compute_host(stopped) == ('node01', 'STOPPED', 'OFFLINE',
                                       'NORMAL')
     assert ('INFO', "Host node01 needs recovery, health status: "
-            "{'manage-interface': 'down'}.") in log_messages(monitor_logs,
-                                                          DRIVER_LOG)
+            "{'manage-interface': 'down'}.") in \
+        log_messages(monitor_logs, DRIVER_LOG)
     assert agents['tenant'].requests == []
 
 

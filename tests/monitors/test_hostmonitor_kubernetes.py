@@ -198,8 +198,8 @@ def test_samples_window_prepends_and_waits(k8s, kube, stub, monitor_logs):
     driver.monitor_once()                 # ['False', 'True']: alive
     assert stub.notifications == []
     assert ('DEBUG', "hostname: node02, condition: "
-            "deque(['False', 'True'], maxlen=2)") in log_messages(monitor_logs,
-                                                              DRIVER_LOG)
+            "deque(['False', 'True'], maxlen=2)") in \
+        log_messages(monitor_logs, DRIVER_LOG)
     kube.nodes['node02'] = 'Unknown'
     driver.monitor_once()                 # ['Unknown', 'False']: dead
     [stopped] = stub.wait_for(1)
