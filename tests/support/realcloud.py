@@ -23,7 +23,6 @@ the cloud from the main thread. By hand, with our masakari on top:
 import concurrent.futures
 import contextlib
 import ctypes
-import http.server
 import json
 import os
 import pathlib
@@ -31,9 +30,7 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
-import urllib.parse
 import uuid
 
 import requests
@@ -41,6 +38,7 @@ import requests
 from tests.support import api_server
 from tests.support import databases
 from tests.support import e2e
+from tests.support import json_http
 from tests.support import keystone as ks
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -497,51 +495,29 @@ class NeutronStub:
     networks: Nova still lists their ports and security groups."""
 
     def __init__(self, port: int, log: pathlib.Path):
-        self.url = f'http://127.0.0.1:{port}'
-        log_file = log.open('a', buffering=1)
-        url = self.url
+        self._log = log.open('a', buffering=1)
+        self.server = json_http.JSONServer(self._answer, port, self._log).start()
+        self.url = self.server.url
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                parts = [p for p in urllib.parse.urlsplit(self.path).path.split('/') if p]
-                if not parts:
-                    self._reply(200, {'versions': [{'id': 'v2.0', 'status': 'CURRENT', 'links': [
-                        {'rel': 'self', 'href': url + '/v2.0/'}]}]})
-                elif len(parts) == 2 and parts[0] == 'v2.0':
-                    self._reply(200, {parts[1].removesuffix('.json').replace('-', '_'): []})
-                else:
-                    self._error(404, 'NotFound')
+    def _answer(self, request: json_http.Request) -> json_http.Reply:
+        if request.method != 'GET':
+            return self._error(400, 'BadRequest')
+        parts = [p for p in request.path.split('/') if p]
+        if not parts:
+            return json_http.Reply(200, {'versions': [{
+                'id': 'v2.0', 'status': 'CURRENT',
+                'links': [{'rel': 'self', 'href': self.url + '/v2.0/'}]}]})
+        if len(parts) == 2 and parts[0] == 'v2.0':
+            return json_http.Reply(200, {parts[1].removesuffix('.json').replace('-', '_'): []})
+        return self._error(404, 'NotFound')
 
-            def do_POST(self):
-                self._error(400, 'BadRequest')
-
-            do_PUT = do_DELETE = do_PATCH = do_POST
-
-            def _error(self, status: int, kind: str) -> None:
-                self._reply(status, {'NeutronError': {
-                    'type': kind, 'message': 'not supported by the Neutron stand-in',
-                    'detail': ''}})
-
-            def _reply(self, status: int, body: dict) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header('Content-Type', 'application/json')
-                self.send_header('Content-Length', str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format, *args):
-                log_file.write(f'{self.log_date_time_string()} {format % args}\n')
-
-        self._log = log_file
-        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', port), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, name='neutron-stub',
-                         daemon=True).start()
+    @staticmethod
+    def _error(status: int, kind: str) -> json_http.Reply:
+        return json_http.Reply(status, {'NeutronError': {
+            'type': kind, 'message': 'not supported by the Neutron stand-in', 'detail': ''}})
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
         self._log.close()
 
 
