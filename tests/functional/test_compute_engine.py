@@ -1,6 +1,6 @@
 """masakari.compute.API, the recovery engine's Nova client, against the stand-in
-over HTTP: the requests it sends (engine spec 15.2), what it returns, and how
-Nova's refusals reach the engine."""
+over HTTP: the requests it sends (methods, paths, bodies, microversions), what
+it returns, and how Nova's refusals reach the engine."""
 import time
 from urllib.parse import parse_qsl
 

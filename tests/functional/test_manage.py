@@ -1,6 +1,7 @@
 """masakari-manage run as operators run it: a real subprocess of the
 installed console script with a config file, against fresh SQLite, MariaDB
-and PostgreSQL databases (operator acceptance checklist, items 1-19)."""
+and PostgreSQL databases: schema creation, upgrades of legacy schemas,
+versions and the purge of deleted rows."""
 import datetime
 import os
 import subprocess

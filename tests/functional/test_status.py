@@ -1,5 +1,5 @@
-"""masakari-status upgrade check run as a real subprocess (operator
-acceptance checklist, item 20). It reads configuration only."""
+"""masakari-status upgrade check run as a real subprocess, as an operator
+runs it before an upgrade. It reads configuration only."""
 import json
 import os
 import subprocess

@@ -1,7 +1,8 @@
-"""The conformance cases of the API spec, in order, over real HTTP against a
-running masakari-api (two workers, noauth2) on each database.
+"""The API's answers, resource by resource (discovery, microversions,
+segments, hosts, notifications, vmoves, routing, deletes), over real HTTP
+against a running masakari-api (two workers, noauth2) on each database.
 
-Cases where this implementation deliberately differs from upstream are
+Where this implementation deliberately differs from upstream the check is
 marked "divergence" and documented in doc/source/divergences.rst.
 """
 import re
@@ -51,7 +52,7 @@ def notification(**changes):
 def test_conformance_cases(api_server):
     c = Client(api_server.url)
 
-    # 1-5: discovery and health
+    # Discovery and health
     r = c('GET', '/')
     assert r.status_code == 200
     v = r.json()['versions'][0]
@@ -78,7 +79,7 @@ def test_conformance_cases(api_server):
     r = c('GET', '/healthcheck')
     assert (r.status_code, r.text) == (200, 'OK')
 
-    # 6-10: microversions
+    # Microversions
     r = c('GET', '/v1/segments', headers={'OpenStack-API-Version': 'instance-ha 1.4'})
     fault(r, 'masakariFault', 406, 'Version 1.4 is not supported by the API. '
           'Minimum is 1.0 and maximum is 1.3.')
@@ -93,7 +94,7 @@ def test_conformance_cases(api_server):
         assert r.status_code == 200
         assert r.headers['OpenStack-API-Version'] == answered
 
-    # 11-23: segment create
+    # Segment create
     r = c('POST', '/v1/segments', json={'segment': SEGMENT})
     assert r.status_code == 201, r.text
     s = r.json()['segment']
@@ -135,7 +136,7 @@ def test_conformance_cases(api_server):
                                                         description='x' * 1000)})
     assert r.status_code == 201
 
-    # 24-36: segment show and list
+    # Segment show and list
     r = c('GET', f"/v1/segments/{s['uuid']}")
     assert r.status_code == 200 and r.json()['segment'] == s
     fault(c('GET', '/v1/segments/abc'), 'itemNotFound', 404,
@@ -168,7 +169,7 @@ def test_conformance_cases(api_server):
     assert {x['name'] for x in c('GET', '/v1/segments?enabled=true').json()['segments']} \
         == {'seg-a', 'seg-long'}
 
-    # 37-40: segment update
+    # Segment update
     fault(c('PUT', f"/v1/segments/{s['uuid']}", json={'segment': {}}), 'badRequest', 400)
     fault(c('PUT', f"/v1/segments/{s['uuid']}", json={'segment': {'enabled': True}}),
           'badRequest', 400)
@@ -184,7 +185,7 @@ def test_conformance_cases(api_server):
           headers=V12)
     assert r.json()['segment']['enabled'] is True
 
-    # 41-55: hosts
+    # Hosts
     hosts = f"/v1/segments/{s['uuid']}/hosts"
     r = c('POST', hosts, json={'host': {'name': 'node1', 'type': 'COMPUTE',
                                         'control_attributes': 'SSH'}})
@@ -227,7 +228,7 @@ def test_conformance_cases(api_server):
     r = c('PUT', f"{hosts}/{h['uuid']}", json={'host': {'reserved': 'True'}})
     assert r.status_code == 200 and r.json()['host']['reserved'] is True
 
-    # 56-68: notifications
+    # Notifications
     r = c('POST', '/v1/notifications', json=notification())
     assert r.status_code == 202, r.text
     n_p = r.json()['notification']
@@ -277,7 +278,7 @@ def test_conformance_cases(api_server):
         'conflictingRequest', 409, "Notification received from host hx of type "
         "'COMPUTE_HOST' is ignored as the host is already under maintenance.")
 
-    # 69-72: segment in use
+    # Segment in use
     fault(c('PUT', f"/v1/segments/{s['uuid']}", json={'segment': {'description': 'x'}}),
           'conflictingRequest', 409, f"Failover segment {s['uuid']} can't be updated as it "
           'is in-use to process notifications.')
@@ -290,7 +291,7 @@ def test_conformance_cases(api_server):
     fault(c('DELETE', f"{hosts}/{node2['uuid']}"), 'conflictingRequest', 409,
           f"Host {node2['uuid']} can't be deleted as it is in-use to process notifications.")
 
-    # 73-86: notification list, show, vmoves
+    # Notification list, show, vmoves
     r = c('GET', '/v1/notifications?generated-since=2017-04-21T16:00:00')
     assert [x['generated_time'] for x in r.json()['notifications']] == \
         ['2017-04-21T18:29:55.000000']
@@ -323,7 +324,7 @@ def test_conformance_cases(api_server):
     fault(c('GET', f"/v1/notifications/{n_c['notification_uuid']}/vmoves/abc"),
           'itemNotFound', 404, 'No vm move with id abc.')
 
-    # 87-92: routing
+    # Routing
     fault(c('GET', '/v1/abcdef12/segments'), 'badRequest', 400,
           "Malformed request URL: URL's project_id 'abcdef12' doesn't match "
           "Context's project_id 'None'")
@@ -338,7 +339,7 @@ def test_conformance_cases(api_server):
     assert [x['alias'] for x in r.json()['extensions']] == [
         'extensions', 'notifications', 'os-hosts', 'segments', 'versions', 'vmoves']
 
-    # 94-95: deletes
+    # Deletes
     seg_d = c('POST', '/v1/segments', json={'segment': dict(SEGMENT, name='seg-d')})
     seg_d = seg_d.json()['segment']
     d_hosts = f"/v1/segments/{seg_d['uuid']}/hosts"

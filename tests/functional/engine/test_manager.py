@@ -133,7 +133,7 @@ def test_host_notifications_without_recovery(manager, database, events, payload,
 
 
 def test_periodic_task_processes_a_stale_new_notification(manager, database, events):
-    # 5: never cast, generated two minutes ago.
+    # Never cast, generated two minutes ago.
     notification_uuid = insert(database, 'COMPUTE_HOST', dict(HOST_PAYLOAD, event='REBOOT'),
                                age=datetime.timedelta(minutes=2))
     fresh = insert(database, 'COMPUTE_HOST', dict(HOST_PAYLOAD, event='STARTED'))
@@ -189,7 +189,7 @@ def test_expired_notifications_fail(manager, database, events):
 
 
 def test_a_notification_already_running_is_not_processed_twice(manager, database, events):
-    # 58: the row moved on while the message carrying "new" waited.
+    # The row moved on while the message carrying "new" waited.
     notification_uuid = insert(database, 'COMPUTE_HOST', HOST_PAYLOAD)
     row = stored(database, notification_uuid)
     _, engine = database
