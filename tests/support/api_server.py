@@ -49,13 +49,17 @@ def db_sync(config: pathlib.Path) -> None:
                    capture_output=True)
 
 
+def sqlite_url(work: pathlib.Path) -> str:
+    return f'sqlite:///{work}/masakari.sqlite'
+
+
 @contextlib.contextmanager
-def sqlite_server(work: pathlib.Path):
-    """A masakari-api of one worker (noauth2) on a new SQLite database in
-    ``work``, stopped (and its log checked) on leaving."""
+def sqlite_server(work: pathlib.Path, extra: str = '', workers: int = 1):
+    """A masakari-api (noauth2) on a new SQLite database in ``work``, its
+    URL ``sqlite_url(work)``, stopped (and its log checked) on leaving."""
     port = free_port()
-    config = write_config(work / 'masakari.conf',
-                          f'sqlite:///{work}/masakari.sqlite', port, workers=1)
+    config = write_config(work / 'masakari.conf', sqlite_url(work), port,
+                          extra=extra, workers=workers)
     db_sync(config)
     server = APIServer(config, port, work / 'api.log').start()
     try:

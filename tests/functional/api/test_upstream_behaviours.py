@@ -30,21 +30,12 @@ CREATOR = {'X-Roles': 'creator'}
 @pytest.fixture(scope='module')
 def api(tmp_path_factory):
     work = tmp_path_factory.mktemp('upstream-behaviours')
-    database_url = f'sqlite:///{work}/masakari.sqlite'
     policy_file = work / 'policy.json'
     policy_file.write_text(json.dumps(POLICY))
-    with nova.running(hosts=HOSTS) as sim:
-        port = server_support.free_port()
-        config = server_support.write_config(
-            work / 'masakari.conf', database_url, port,
-            extra=nova.masakari_options(sim) +
-            f'[oslo_policy]\npolicy_file = {policy_file}\n')
-        server_support.db_sync(config)
-        server = server_support.APIServer(config, port, work / 'api.log').start()
-        try:
-            yield Client(server.url), database_url
-        finally:
-            server.stop()
+    with nova.running(hosts=HOSTS) as sim, server_support.sqlite_server(
+            work, nova.masakari_options(sim) + f'[oslo_policy]\npolicy_file = {policy_file}\n',
+            workers=2) as server:
+        yield Client(server.url), server_support.sqlite_url(work)
 
 
 @pytest.fixture(scope='module')
@@ -357,7 +348,7 @@ def test_unrouted_paths(api):
     assert r.status_code == 300 and 'choices' in r.json()
 
 
-# 23: the content of create events is checked in test_versioned_notifications.
+# The content of create events is checked in test_versioned_notifications.
 
 
 def test_schema_before_policy(api):

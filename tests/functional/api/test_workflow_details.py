@@ -56,18 +56,9 @@ def record_flow(database_url: str, notification_uuid: str, action: str,
 
 @pytest.fixture
 def api(tmp_path):
-    database_url = f'sqlite:///{tmp_path}/masakari.sqlite'
-    with nova.running(hosts=['wf1', 'wf2']) as sim:
-        port = server_support.free_port()
-        config = server_support.write_config(
-            tmp_path / 'masakari.conf', database_url, port,
-            extra=nova.masakari_options(sim) + RH_FLOW)
-        server_support.db_sync(config)
-        server = server_support.APIServer(config, port, tmp_path / 'api.log').start()
-        try:
-            yield Client(server.url), database_url
-        finally:
-            server.stop()
+    with nova.running(hosts=['wf1', 'wf2']) as sim, server_support.sqlite_server(
+            tmp_path, nova.masakari_options(sim) + RH_FLOW, workers=2) as server:
+        yield Client(server.url), server_support.sqlite_url(tmp_path)
 
 
 def notify(c, segment_method: str, host: str, type_: str, payload: dict) -> str:
