@@ -65,7 +65,7 @@ def make_notification(c, hostname, type_='COMPUTE_HOST', payload=None,
         'payload': payload}})
 
 
-def test_version_header_names(api):
+def test_version_header_names_the_service_instance_ha(api):
     c, _ = api
     r = c('GET', '/v1/segments', headers=V12)
     assert r.headers['OpenStack-API-Version'] == 'instance-ha 1.2'
@@ -77,7 +77,7 @@ def test_version_header_names(api):
     assert r.headers['OpenStack-API-Version'] == 'instance-ha 1.0'
 
 
-def test_version_errors(api):
+def test_unknown_version_is_406_and_malformed_one_400_without_version_header(api):
     c, _ = api
     r = c('GET', '/v1/segments', headers={'OpenStack-API-Version': 'instance-ha 2.0'})
     fault(r, 'masakariFault', 406)
@@ -108,7 +108,7 @@ def vmove(api, segment):
     return notification_uuid, vmove_uuid
 
 
-def test_vmoves_at_1_0(api, vmove):
+def test_vmoves_are_served_at_microversion_1_0(api, vmove):
     c, _ = api
     notification_uuid, vmove_uuid = vmove
     path = f'/v1/notifications/{notification_uuid}/vmoves'
@@ -165,7 +165,7 @@ def test_marker_is_integer_id_and_page_size_ignored(api, segment):
     assert list(r.json()) == ['segments']
 
 
-def test_sort_keys(api, segment):
+def test_sort_keys_are_columns_not_relationships(api, segment):
     c, _ = api
     assert c('GET', f"/v1/segments/{segment['uuid']}/hosts"
                     '?sort_key=control_attributes').status_code == 200
@@ -192,7 +192,7 @@ def test_segment_enabled_filter(api):
     fault(c('GET', '/v1/segments?enabled=maybe'), 'badRequest', 400)
 
 
-def test_host_name_filters_ignored(api, segment):
+def test_host_list_ignores_name_and_control_attributes_filters(api, segment):
     c, _ = api
     hosts = f"/v1/segments/{segment['uuid']}/hosts"
     every = {h['name'] for h in c('GET', hosts).json()['hosts']}
@@ -202,7 +202,7 @@ def test_host_name_filters_ignored(api, segment):
     assert len(every) > 1
 
 
-def test_generated_since_hyphen(api, segment):
+def test_notification_list_filters_on_generated_since_with_a_hyphen_only(api, segment):
     c, _ = api
     for generated_time in ('2026-11-20T10:00:00', '2026-11-24T10:00:00'):
         r = make_notification(c, 'q3', generated_time=generated_time)
@@ -214,7 +214,7 @@ def test_generated_since_hyphen(api, segment):
     assert len(every.json()['notifications']) > len(times)
 
 
-def test_segment_enabled_strings(api):
+def test_segment_enabled_takes_boolean_strings(api):
     c, _ = api
     seg = c('POST', '/v1/segments', headers=CREATOR, json={'segment': {
         'name': 'q-str', 'recovery_method': 'auto', 'service_type': 'C'}}).json()['segment']
@@ -227,14 +227,14 @@ def test_segment_enabled_strings(api):
         'enabled': 'maybe'}}), 'badRequest', 400)
 
 
-def test_host_type_pattern(api, segment):
+def test_host_type_compute_host_is_refused(api, segment):
     c, _ = api
     r = c('POST', f"/v1/segments/{segment['uuid']}/hosts", json={'host': {
         'name': 'q4', 'type': 'COMPUTE_HOST', 'control_attributes': 'SSH'}})
     fault(r, 'badRequest', 400)
 
 
-def test_null_host_fields(api, segment):
+def test_null_host_type_or_control_attributes_is_refused(api, segment):
     c, _ = api
     hosts = f"/v1/segments/{segment['uuid']}/hosts"
     # divergence: null is a 400 (upstream: 500), on create and update.
@@ -248,7 +248,7 @@ def test_null_host_fields(api, segment):
               'badRequest', 400)
 
 
-def test_host_names_global(api, segment):
+def test_host_names_are_unique_across_segments(api, segment):
     c, _ = api
     other = c('POST', '/v1/segments', headers=CREATOR, json={'segment': {
         'name': 'q-other', 'recovery_method': 'auto', 'service_type': 'C'}}).json()['segment']
@@ -274,7 +274,7 @@ def test_host_not_found_messages(api, segment):
         'itemNotFound', 404, segment_message)
 
 
-def test_vmove_lookup(api, vmove):
+def test_vmove_under_another_or_unknown_notification_is_not_found(api, vmove):
     c, _ = api
     vmove_uuid = vmove[1]
     r = make_notification(c, 'q1', payload={'event': 'STOPPED', 'host_status': 'UNKNOWN',
@@ -287,7 +287,7 @@ def test_vmove_lookup(api, vmove):
           f'No vm move with id {vmove_uuid}.')
 
 
-def test_duplicate_window(api, segment):
+def test_duplicate_check_has_no_upper_bound_and_counts_finished_ones(api, segment):
     c, database_url = api
     payload = {'event': 'STOPPED', 'host_status': 'UNKNOWN', 'cluster_status': 'OFFLINE'}
     r = make_notification(c, 'q5', payload=payload, generated_time='2026-11-25T12:00:00')
@@ -307,7 +307,7 @@ def test_duplicate_window(api, segment):
           'conflictingRequest', 409)
 
 
-def test_event_upper_case(api):
+def test_event_must_be_upper_case(api):
     c, _ = api
     for type_, payload in (('PROCESS', {'process_name': 'x', 'event': 'stopped'}),
                            ('COMPUTE_HOST', {'event': 'Stopped', 'host_status': 'NORMAL',
@@ -315,7 +315,7 @@ def test_event_upper_case(api):
         fault(make_notification(c, 'q6', type_=type_, payload=payload), 'badRequest', 400)
 
 
-def test_details_without_engine(api, vmove):
+def test_workflow_details_are_empty_without_an_engine(api, vmove):
     c, _ = api
     r = c('GET', f'/v1/notifications/{vmove[0]}',
           headers={'OpenStack-API-Version': 'instance-ha 1.1'})
@@ -330,7 +330,7 @@ def test_no_notification_delay_by_default():
     assert option.default == 0
 
 
-def test_description_unbounded(api):
+def test_segment_description_has_no_length_limit(api):
     c, _ = api
     r = c('POST', '/v1/segments', headers=CREATOR, json={'segment': {
         'name': 'q-desc', 'recovery_method': 'auto', 'service_type': 'C',
@@ -338,7 +338,7 @@ def test_description_unbounded(api):
     assert r.status_code == 201 and len(r.json()['segment']['description']) == 5000
 
 
-def test_unrouted_paths(api):
+def test_unrouted_paths_get_a_plain_404(api):
     c, _ = api
     for path in ('/v1/nothing', '/v1/segments/'):
         r = c('GET', path)
@@ -351,7 +351,7 @@ def test_unrouted_paths(api):
 # The content of create events is checked in test_versioned_notifications.
 
 
-def test_schema_before_policy(api):
+def test_body_schema_is_checked_before_policy(api):
     c, _ = api
     fault(c('POST', '/v1/segments', json={'segment': {'name': 'q-pol'}}), 'badRequest', 400)
     fault(c('POST', '/v1/segments', json={'segment': {
@@ -360,7 +360,7 @@ def test_schema_before_policy(api):
         "Policy doesn't allow os_masakari_api:segments:create to be performed.")
 
 
-def test_project_id_in_url(api):
+def test_project_id_in_url_must_match_the_caller(api):
     c, _ = api
     fault(c('GET', '/v1/a1/segments', headers={'X-Project-Id': 'b2'}), 'badRequest', 400,
           "Malformed request URL: URL's project_id 'a1' doesn't match "
