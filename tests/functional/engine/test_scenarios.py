@@ -83,7 +83,7 @@ def check_manager_outcome(bench: Bench, events: list, notification: str, raises:
     the flow, every other host untouched."""
     status = outcome(raises)[0]
     # The periodic task fails a stale new notification that ends in error
-    # in the same pass, as upstream's does.
+    # in the same pass, without a second retry.
     assert bench.notification(notification).status == (
         'failed' if periodic and status == 'error' else status)
     assert process_events(events) == expected_events(notification, raises)
