@@ -22,8 +22,9 @@ class Fault:
     Effect: sleep ``sleep`` seconds; then ``drop`` closes the connection
     without an answer, otherwise answer ``status`` with ``message`` in the
     service's error format (a compute 401 in Keystone's, as keystonemiddleware
-    answers it; ``status=None``: answer normally, i.e. a pure delay). ``perform`` carries the request out before answering with the
-    fault. ``times`` is how many requests it hits (None: all of them).
+    answers it; ``status=None``: answer normally, i.e. a pure delay).
+    ``perform`` carries the request out before answering with the fault.
+    ``times`` is how many requests it hits (None: all of them).
     """
     service: str = 'compute'
     method: str = '*'
