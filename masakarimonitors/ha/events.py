@@ -66,6 +66,17 @@ def process_stopped(hostname: str, process_name: str) -> dict:
     })
 
 
+def compute_host(hostname: str, event: str, host_status: str,
+                 cluster_status: str | None = None) -> dict:
+    """A COMPUTE_HOST notification; ``cluster_status`` is left out when
+    None, as the kubernetes driver sends it."""
+    payload = {'event': event}
+    if cluster_status is not None:
+        payload['cluster_status'] = cluster_status
+    payload['host_status'] = host_status
+    return build_event(TYPE_COMPUTE_HOST, hostname, payload)
+
+
 def vm_event(hostname: str, instance_uuid: str, event: str, detail: str,
              generated_time: datetime.datetime | None = None) -> dict:
     """A VM notification: what happened to which domain."""

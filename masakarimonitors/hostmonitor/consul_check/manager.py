@@ -72,21 +72,15 @@ class ConsulCheck(driver.DriverBase):
                 # Also after a down pattern that never asked for recovery:
                 # upstream masakari-monitors sends STARTED on any change to
                 # all-up; kept so Masakari sees the same notifications.
-                self.send(self._event(host, events.EVENT_STARTED,
-                                      events.CLUSTER_STATUS_ONLINE))
+                self.send(events.compute_host(
+                    host, events.EVENT_STARTED, events.HOST_STATUS_NORMAL,
+                    events.CLUSTER_STATUS_ONLINE))
                 continue
             actions = next((row.get('action') or [] for row in self.matrix
                             if row.get('health') == health), [])
             if 'recovery' in actions:
                 LOG.info('Host %s needs recovery, health status: %s.',
                          host, self._format(health))
-                self.send(self._event(host, events.EVENT_STOPPED,
-                                      events.CLUSTER_STATUS_OFFLINE))
-
-    @staticmethod
-    def _event(host: str, event: str, cluster_status: str) -> dict:
-        return events.build_event(events.TYPE_COMPUTE_HOST, host, {
-            'event': event,
-            'cluster_status': cluster_status,
-            'host_status': events.HOST_STATUS_NORMAL,
-        })
+                self.send(events.compute_host(
+                    host, events.EVENT_STOPPED, events.HOST_STATUS_NORMAL,
+                    events.CLUSTER_STATUS_OFFLINE))

@@ -258,19 +258,15 @@ class HandleHost(driver.DriverBase):
 
     def _make_event(self, hostname: str, status: str) -> dict:
         if status == hold_host_status.ONLINE:
-            payload = {'event': events.EVENT_STARTED,
-                       'cluster_status': events.CLUSTER_STATUS_ONLINE,
-                       'host_status': events.HOST_STATUS_NORMAL}
+            return events.compute_host(hostname, events.EVENT_STARTED,
+                                       events.HOST_STATUS_NORMAL,
+                                       events.CLUSTER_STATUS_ONLINE)
+        if CONF.host.disable_ipmi_check or self._is_poweroff(hostname):
+            host_status = events.HOST_STATUS_NORMAL
         else:
-            if CONF.host.disable_ipmi_check or self._is_poweroff(hostname):
-                host_status = events.HOST_STATUS_NORMAL
-            else:
-                host_status = events.HOST_STATUS_UNKNOWN
-            payload = {'event': events.EVENT_STOPPED,
-                       'cluster_status': events.CLUSTER_STATUS_OFFLINE,
-                       'host_status': host_status}
-        return events.build_event(events.TYPE_COMPUTE_HOST, hostname,
-                                  payload)
+            host_status = events.HOST_STATUS_UNKNOWN
+        return events.compute_host(hostname, events.EVENT_STOPPED,
+                                   host_status, events.CLUSTER_STATUS_OFFLINE)
 
     def _is_poweroff(self, hostname: str) -> bool:
         """Whether the host's IPMI says its power is off. Raises when the

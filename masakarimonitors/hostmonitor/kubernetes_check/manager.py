@@ -71,8 +71,6 @@ class KubernetesCheck(driver.DriverBase):
             if not alive and self.last.get(name):
                 LOG.info('Host %s needs recovery, health status: False.',
                          name)
-                self.send(events.build_event(
-                    events.TYPE_COMPUTE_HOST, name,
-                    {'event': events.EVENT_STOPPED,
-                     'host_status': events.HOST_STATUS_NORMAL}))
+                self.send(events.compute_host(
+                    name, events.EVENT_STOPPED, events.HOST_STATUS_NORMAL))
             self.last[name] = alive
