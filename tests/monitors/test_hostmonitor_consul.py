@@ -1,7 +1,5 @@
 """The hostmonitor's consul driver against stdlib HTTP consul agents, its
 notifications caught by the stub Masakari."""
-import http.server
-import json
 import signal
 import socket
 import threading
@@ -15,6 +13,7 @@ from masakarimonitors.hostmonitor.consul_check import consul_helper
 from masakarimonitors.hostmonitor.consul_check import manager
 from tests.monitors.daemon import Daemon
 from tests.monitors.logs import log_messages
+from tests.support import json_http
 
 DRIVER_LOG = 'masakarimonitors.hostmonitor.consul_check.manager'
 CLIENT_LOG = 'masakarimonitors.ha.masakari'
@@ -30,37 +29,20 @@ class ConsulAgentStub:
     def __init__(self, members: dict[str, int]) -> None:
         self.members = dict(members)
         self.requests: list[str] = []
-        stub = self
+        self._server = json_http.JSONServer(self._answer).start()
+        self.addr = f'127.0.0.1:{self._server.port}'
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                stub.requests.append(self.path)
-                if self.path != '/v1/agent/members':
-                    self.send_error(404)
-                    return
-                data = json.dumps([
-                    {'Name': name, 'Addr': '127.0.0.1', 'Port': 8301,
-                     'Tags': {}, 'Status': status}
-                    for name, status in stub.members.items()]).encode()
-                self.send_response(200)
-                self.send_header('Content-Type', 'application/json')
-                self.send_header('Content-Length', str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
-                                                      Handler)
-        self.addr = f'127.0.0.1:{self.server.server_port}'
-        self._thread = threading.Thread(target=self.server.serve_forever,
-                                        daemon=True)
-        self._thread.start()
+    def _answer(self, request: json_http.Request) -> json_http.Reply:
+        self.requests.append(request.path)
+        if request.path != '/v1/agent/members':
+            return json_http.Reply(404)
+        return json_http.Reply(200, [
+            {'Name': name, 'Addr': '127.0.0.1', 'Port': 8301, 'Tags': {},
+             'Status': status}
+            for name, status in self.members.items()])
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._server.stop()
 
 
 def _fmt(manage, tenant, storage) -> str:

@@ -2,14 +2,11 @@
 Kubernetes API, with a fake in-cluster service account."""
 import collections
 import datetime
-import http.server
 import ipaddress
-import json
 import socket
 import ssl
 import threading
 import time
-import urllib.parse
 
 import pytest
 from cryptography import x509
@@ -23,6 +20,7 @@ from masakarimonitors.hostmonitor import host
 from masakarimonitors.hostmonitor.kubernetes_check import k8s_client
 from masakarimonitors.hostmonitor.kubernetes_check import manager
 from tests.monitors.logs import log_messages
+from tests.support import json_http
 
 DRIVER_LOG = 'masakarimonitors.hostmonitor.kubernetes_check.manager'
 HOST_LOG = 'masakarimonitors.hostmonitor.host'
@@ -64,43 +62,20 @@ class KubeAPIStub:
         self.labels: dict[str, dict[str, str]] = {}
         self.requests: list[tuple[str, dict, str]] = []
         self.cert_path, key_path = _self_signed(directory)
-        stub = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                url = urllib.parse.urlsplit(self.path)
-                query = urllib.parse.parse_qs(url.query)
-                auth = self.headers.get('Authorization', '')
-                stub.requests.append((url.path, query, auth))
-                if auth != f'Bearer {TOKEN}':
-                    self._reply(401, {'kind': 'Status', 'code': 401})
-                elif url.path != '/api/v1/nodes':
-                    self._reply(404, {'kind': 'Status', 'code': 404})
-                else:
-                    selector = query.get('labelSelector', [''])[0]
-                    self._reply(200, stub.node_list(selector))
-
-            def _reply(self, status, body):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header('Content-Type', 'application/json')
-                self.send_header('Content-Length', str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
-                                                      Handler)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.cert_path, key_path)
-        self.server.socket = context.wrap_socket(self.server.socket,
-                                                 server_side=True)
-        self.port = self.server.server_port
-        self._thread = threading.Thread(target=self.server.serve_forever,
-                                        daemon=True)
-        self._thread.start()
+        self._server = json_http.JSONServer(self._answer, tls=context).start()
+        self.port = self._server.port
+
+    def _answer(self, request: json_http.Request) -> json_http.Reply:
+        auth = request.headers.get('Authorization', '')
+        self.requests.append((request.path, request.query, auth))
+        if auth != f'Bearer {TOKEN}':
+            return json_http.Reply(401, {'kind': 'Status', 'code': 401})
+        if request.path != '/api/v1/nodes':
+            return json_http.Reply(404, {'kind': 'Status', 'code': 404})
+        selector = request.query.get('labelSelector', [''])[0]
+        return json_http.Reply(200, self.node_list(selector))
 
     def node_list(self, selector: str) -> dict:
         wanted = dict(term.split('=', 1)
@@ -119,8 +94,7 @@ class KubeAPIStub:
         return {'kind': 'NodeList', 'apiVersion': 'v1', 'items': items}
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._server.stop()
 
 
 @pytest.fixture
