@@ -64,9 +64,9 @@ def notification(**changes):
 
 
 @pytest.fixture(scope='module', params=databases.BACKENDS)
-def c(request, tmp_path_factory):
+def api(request, tmp_path_factory):
     """A client of masakari-api (noauth2, two workers) on a fresh database,
-    with the Nova stand-in as its Nova; ``c.host_names`` hands out host
+    with the Nova stand-in as its Nova; ``api.host_names`` hands out host
     names Nova knows, each once."""
     work = tmp_path_factory.mktemp(f'conformance-{request.param}')
     database_url = databases.create(request.param, work)
@@ -90,17 +90,17 @@ def unique(prefix: str) -> str:
     return f'{prefix}-{uuid.uuid4().hex[:8]}'
 
 
-def make_segment(c, **fields):
+def make_segment(api, **fields):
     body = dict(SEGMENT, name=unique('seg'), **fields)
-    r = c('POST', '/v1/segments', json={'segment': body})
+    r = api('POST', '/v1/segments', json={'segment': body})
     assert r.status_code == 201, r.text
     return r.json()['segment']
 
 
-def make_host(c, segment, name=None, **fields):
-    body = dict({'name': name or next(c.host_names), 'type': 'COMPUTE',
+def make_host(api, segment, name=None, **fields):
+    body = dict({'name': name or next(api.host_names), 'type': 'COMPUTE',
                  'control_attributes': 'SSH'}, **fields)
-    r = c('POST', f"/v1/segments/{segment['uuid']}/hosts", json={'host': body})
+    r = api('POST', f"/v1/segments/{segment['uuid']}/hosts", json={'host': body})
     assert r.status_code == 201, r.text
     return r.json()['host']
 
@@ -111,8 +111,8 @@ def hosts_path(segment):
 
 # Discovery and health
 
-def test_root_lists_v1_as_current_version(c):
-    r = c('GET', '/')
+def test_root_lists_v1_as_current_version(api):
+    r = api('GET', '/')
     assert r.status_code == 200
     v = r.json()['versions'][0]
     assert (v['id'], v['status'], v['version'], v['min_version'],
@@ -125,8 +125,8 @@ def test_root_lists_v1_as_current_version(c):
 
 
 @pytest.mark.parametrize('path', ['/v1', '/v1/'])
-def test_v1_document_describes_the_version_with_or_without_slash(c, path):
-    r = c('GET', path)
+def test_v1_document_describes_the_version_with_or_without_slash(api, path):
+    r = api('GET', path)
     assert r.status_code == 200
     doc = r.json()['version']
     assert doc['id'] == 'v1.0'
@@ -137,28 +137,28 @@ def test_v1_document_describes_the_version_with_or_without_slash(c, path):
     assert r.headers['Vary'] == 'OpenStack-API-Version'
 
 
-def test_unknown_top_level_path_answers_300_with_choices(c):
-    r = c('GET', '/foo')
+def test_unknown_top_level_path_answers_300_with_choices(api):
+    r = api('GET', '/foo')
     assert r.status_code == 300
     assert r.json()['choices'][0]['links'][0]['href'].endswith('/v1/foo')
 
 
-def test_healthcheck_answers_ok(c):
-    r = c('GET', '/healthcheck')
+def test_healthcheck_answers_ok(api):
+    r = api('GET', '/healthcheck')
     assert (r.status_code, r.text) == (200, 'OK')
 
 
 # Microversions
 
-def test_microversion_above_maximum_is_406_without_version_header(c):
-    r = c('GET', '/v1/segments', headers={'OpenStack-API-Version': 'instance-ha 1.4'})
+def test_microversion_above_maximum_is_406_without_version_header(api):
+    r = api('GET', '/v1/segments', headers={'OpenStack-API-Version': 'instance-ha 1.4'})
     fault(r, 'masakariFault', 406, 'Version 1.4 is not supported by the API. '
           'Minimum is 1.0 and maximum is 1.3.')
     assert 'OpenStack-API-Version' not in r.headers
 
 
-def test_microversion_with_leading_zero_is_400_without_version_header(c):
-    r = c('GET', '/v1/segments', headers={'OpenStack-API-Version': 'instance-ha 1.01'})
+def test_microversion_with_leading_zero_is_400_without_version_header(api):
+    r = api('GET', '/v1/segments', headers={'OpenStack-API-Version': 'instance-ha 1.01'})
     assert fault(r, 'badRequest', 400).startswith('API Version String 1.01 is of invalid')
     assert 'OpenStack-API-Version' not in r.headers
 
@@ -168,16 +168,16 @@ def test_microversion_with_leading_zero_is_400_without_version_header(c):
     ('masakari 1.2', 'instance-ha 1.0'),
     ('instance-ha 1.1, compute 2.1', 'instance-ha 1.1'),
 ])
-def test_microversion_header_answers_the_version_used(c, asked, answered):
-    r = c('GET', '/v1/segments', headers={'OpenStack-API-Version': asked})
+def test_microversion_header_answers_the_version_used(api, asked, answered):
+    r = api('GET', '/v1/segments', headers={'OpenStack-API-Version': asked})
     assert r.status_code == 200
     assert r.headers['OpenStack-API-Version'] == answered
 
 
 # Segment create
 
-def test_segment_create_answers_201_with_the_segment(c):
-    r = c('POST', '/v1/segments', json={'segment': dict(SEGMENT, name=unique('seg'))})
+def test_segment_create_answers_201_with_the_segment(api):
+    r = api('POST', '/v1/segments', json={'segment': dict(SEGMENT, name=unique('seg'))})
     assert r.status_code == 201, r.text
     s = r.json()['segment']
     assert isinstance(s['id'], int) and UUID.match(s['uuid'])
@@ -186,182 +186,182 @@ def test_segment_create_answers_201_with_the_segment(c):
     assert TIMESTAMP.match(s['created_at'])
 
 
-def test_segment_create_with_a_taken_name_is_409(c):
-    s = make_segment(c)
-    fault(c('POST', '/v1/segments', json={'segment': dict(SEGMENT, name=s['name'])}),
+def test_segment_create_with_a_taken_name_is_409(api):
+    s = make_segment(api)
+    fault(api('POST', '/v1/segments', json={'segment': dict(SEGMENT, name=s['name'])}),
           'conflictingRequest', 409,
           f"Failover segment with name {s['name']} already exists.")
 
 
-def test_segment_enabled_is_refused_before_1_2_and_parsed_from_1_2(c):
+def test_segment_enabled_is_refused_before_1_2_and_parsed_from_1_2(api):
     seg_b = dict(SEGMENT, name=unique('seg'), enabled=False)
-    fault(c('POST', '/v1/segments', json={'segment': seg_b}), 'badRequest', 400)
-    r = c('POST', '/v1/segments', json={'segment': dict(seg_b, enabled='no')},
-          headers=V12)
+    fault(api('POST', '/v1/segments', json={'segment': seg_b}), 'badRequest', 400)
+    r = api('POST', '/v1/segments', json={'segment': dict(seg_b, enabled='no')},
+            headers=V12)
     assert r.status_code == 201 and r.json()['segment']['enabled'] is False
     assert r.headers['OpenStack-API-Version'] == 'instance-ha 1.2'
 
 
-def test_segment_create_without_name_is_400(c):
-    r = c('POST', '/v1/segments', json={'segment': {'recovery_method': 'auto',
-                                                    'service_type': 'C'}})
+def test_segment_create_without_name_is_400(api):
+    r = api('POST', '/v1/segments', json={'segment': {'recovery_method': 'auto',
+                                                      'service_type': 'C'}})
     assert "'name' is a required property" in fault(r, 'badRequest', 400)
 
 
-def test_segment_name_with_leading_whitespace_is_400(c):
-    fault(c('POST', '/v1/segments', json={'segment': dict(SEGMENT, name=' lead')}),
+def test_segment_name_with_leading_whitespace_is_400(api):
+    fault(api('POST', '/v1/segments', json={'segment': dict(SEGMENT, name=' lead')}),
           'badRequest', 400, "An invalid 'name' value was provided. The name must be: "
           'printable characters. Can not start or end with whitespace.')
 
 
-def test_segment_unknown_recovery_method_is_400(c):
-    fault(c('POST', '/v1/segments',
-            json={'segment': dict(SEGMENT, name=unique('seg'), recovery_method='manual')}),
+def test_segment_unknown_recovery_method_is_400(api):
+    fault(api('POST', '/v1/segments',
+              json={'segment': dict(SEGMENT, name=unique('seg'), recovery_method='manual')}),
           'badRequest', 400)
 
 
-def test_segment_create_without_segment_key_is_400(c):
-    fault(c('POST', '/v1/segments', json={'foo': {}}), 'badRequest', 400,
+def test_segment_create_without_segment_key_is_400(api):
+    fault(api('POST', '/v1/segments', json={'foo': {}}), 'badRequest', 400,
           "'segment' is a required property")
 
 
-def test_segment_create_with_non_json_content_type_is_415(c):
-    fault(c('POST', '/v1/segments', data='{"segment": {}}',
-            headers={'Content-Type': 'text/html'}),
+def test_segment_create_with_non_json_content_type_is_415(api):
+    fault(api('POST', '/v1/segments', data='{"segment": {}}',
+              headers={'Content-Type': 'text/html'}),
           'badMediaType', 415, 'Unsupported Content-Type')
 
 
-def test_segment_create_with_malformed_json_is_400(c):
-    fault(c('POST', '/v1/segments', data='{bad json',
-            headers={'Content-Type': 'application/json'}),
+def test_segment_create_with_malformed_json_is_400(api):
+    fault(api('POST', '/v1/segments', data='{bad json',
+              headers={'Content-Type': 'application/json'}),
           'badRequest', 400, 'Malformed request body')
 
 
-def test_segment_create_with_empty_body_is_400(c):
-    fault(c('POST', '/v1/segments', data=b'', headers={'Content-Length': '0'}),
+def test_segment_create_with_empty_body_is_400(api):
+    fault(api('POST', '/v1/segments', data=b'', headers={'Content-Length': '0'}),
           'badRequest', 400, "None is not of type 'object'")
 
 
-def test_segment_description_with_a_tab_is_400(c):
-    fault(c('POST', '/v1/segments', json={'segment': dict(SEGMENT, name=unique('t'),
-                                                          description='a\tb')}),
+def test_segment_description_with_a_tab_is_400(api):
+    fault(api('POST', '/v1/segments', json={'segment': dict(SEGMENT, name=unique('t'),
+                                                            description='a\tb')}),
           'badRequest', 400)
 
 
-def test_segment_description_of_1000_characters_is_accepted(c):
-    r = c('POST', '/v1/segments', json={'segment': dict(SEGMENT, name=unique('seg-long'),
-                                                        description='x' * 1000)})
+def test_segment_description_of_1000_characters_is_accepted(api):
+    r = api('POST', '/v1/segments', json={'segment': dict(SEGMENT, name=unique('seg-long'),
+                                                          description='x' * 1000)})
     assert r.status_code == 201
 
 
 # Segment show and list
 
-def test_segment_show_answers_the_created_segment(c):
-    s = make_segment(c)
-    r = c('GET', f"/v1/segments/{s['uuid']}")
+def test_segment_show_answers_the_created_segment(api):
+    s = make_segment(api)
+    r = api('GET', f"/v1/segments/{s['uuid']}")
     assert r.status_code == 200 and r.json()['segment'] == s
 
 
-def test_segment_show_of_unknown_id_is_404(c):
-    fault(c('GET', '/v1/segments/abc'), 'itemNotFound', 404,
+def test_segment_show_of_unknown_id_is_404(api):
+    fault(api('GET', '/v1/segments/abc'), 'itemNotFound', 404,
           'No failover segment with id abc.')
 
 
-def test_segment_list_with_negative_limit_is_400(c):
-    fault(c('GET', '/v1/segments?limit=-1'), 'badRequest', 400,
+def test_segment_list_with_negative_limit_is_400(api):
+    fault(api('GET', '/v1/segments?limit=-1'), 'badRequest', 400,
           'Invalid input received: limit must be >= 0')
 
 
-def test_segment_list_with_limit_0_is_empty(c):
-    make_segment(c)
-    assert c('GET', '/v1/segments?limit=0').json() == {'segments': []}
+def test_segment_list_with_limit_0_is_empty(api):
+    make_segment(api)
+    assert api('GET', '/v1/segments?limit=0').json() == {'segments': []}
 
 
-def test_segment_list_with_non_integer_page_size_is_400(c):
-    fault(c('GET', '/v1/segments?page_size=x'), 'badRequest', 400,
+def test_segment_list_with_non_integer_page_size_is_400(api):
+    fault(api('GET', '/v1/segments?page_size=x'), 'badRequest', 400,
           'Invalid input received: page_size must be an integer')
 
 
-def test_segment_list_with_unknown_sort_key_or_direction_is_400(c):
-    fault(c('GET', '/v1/segments?sort_key=bogus'), 'badRequest', 400)
-    fault(c('GET', '/v1/segments?sort_dir=up'), 'badRequest', 400)
+def test_segment_list_with_unknown_sort_key_or_direction_is_400(api):
+    fault(api('GET', '/v1/segments?sort_key=bogus'), 'badRequest', 400)
+    fault(api('GET', '/v1/segments?sort_dir=up'), 'badRequest', 400)
 
 
-def test_segment_list_with_more_sort_directions_than_keys_is_400(c):
-    message = fault(c('GET', '/v1/segments?sort_key=name&sort_dir=asc&sort_dir=desc'
-                         '&sort_dir=asc'), 'badRequest', 400)
+def test_segment_list_with_more_sort_directions_than_keys_is_400(api):
+    message = fault(api('GET', '/v1/segments?sort_key=name&sort_dir=asc&sort_dir=desc'
+                           '&sort_dir=asc'), 'badRequest', 400)
     assert message.endswith('Sort direction size exceeds sort key size')
 
 
-def test_segment_list_with_unknown_marker_is_400(c):
-    fault(c('GET', '/v1/segments?marker=999999'), 'badRequest', 400,
+def test_segment_list_with_unknown_marker_is_400(api):
+    fault(api('GET', '/v1/segments?marker=999999'), 'badRequest', 400,
           'Marker 999999 could not be found.')
 
 
-def test_segment_list_is_newest_first_and_pages_with_limit_and_marker(c):
-    make_segment(c)
-    make_segment(c)
-    r = c('GET', '/v1/segments')
+def test_segment_list_is_newest_first_and_pages_with_limit_and_marker(api):
+    make_segment(api)
+    make_segment(api)
+    r = api('GET', '/v1/segments')
     listed = r.json()['segments']
     assert 'segments_links' not in r.json()
     assert [x['id'] for x in listed] == sorted((x['id'] for x in listed), reverse=True)
-    first = c('GET', '/v1/segments?limit=1&sort_dir=asc').json()['segments']
+    first = api('GET', '/v1/segments?limit=1&sort_dir=asc').json()['segments']
     assert first[0]['id'] == min(x['id'] for x in listed)
-    second = c('GET', f"/v1/segments?limit=1&sort_dir=asc&marker={first[0]['id']}")
+    second = api('GET', f"/v1/segments?limit=1&sort_dir=asc&marker={first[0]['id']}")
     assert second.json()['segments'][0]['id'] == sorted(x['id'] for x in listed)[1]
 
 
-def test_segment_list_filters_by_recovery_method_service_type_and_enabled(c):
+def test_segment_list_filters_by_recovery_method_service_type_and_enabled(api):
     # A service type of this test's own keeps other tests' segments out.
     service_type = unique('COMPUTE')
-    on_a = make_segment(c, service_type=service_type)
-    on_long = make_segment(c, service_type=service_type, description='x' * 1000)
-    r = c('POST', '/v1/segments', headers=V12, json={'segment': dict(
+    on_a = make_segment(api, service_type=service_type)
+    on_long = make_segment(api, service_type=service_type, description='x' * 1000)
+    r = api('POST', '/v1/segments', headers=V12, json={'segment': dict(
         SEGMENT, name=unique('seg'), service_type=service_type, enabled=False)})
     off = r.json()['segment']
-    make_segment(c, recovery_method='reserved_host', service_type=service_type)
-    r = c('GET', f'/v1/segments?recovery_method=auto&service_type={service_type}')
+    make_segment(api, recovery_method='reserved_host', service_type=service_type)
+    r = api('GET', f'/v1/segments?recovery_method=auto&service_type={service_type}')
     assert {x['name'] for x in r.json()['segments']} == {
         on_a['name'], off['name'], on_long['name']}
     query = f'/v1/segments?service_type={service_type}'
-    assert [x['name'] for x in c('GET', query + '&enabled=0').json()['segments']] \
+    assert [x['name'] for x in api('GET', query + '&enabled=0').json()['segments']] \
         == [off['name']]
     # divergence: enabled is parsed as a boolean, so "true" finds enabled ones.
-    assert {x['name'] for x in c('GET', query + '&enabled=true&recovery_method=auto')
+    assert {x['name'] for x in api('GET', query + '&enabled=true&recovery_method=auto')
             .json()['segments']} == {on_a['name'], on_long['name']}
 
 
 # Segment update
 
-def test_segment_update_with_nothing_or_enabled_before_1_2_is_400(c):
-    s = make_segment(c)
-    fault(c('PUT', f"/v1/segments/{s['uuid']}", json={'segment': {}}), 'badRequest', 400)
-    fault(c('PUT', f"/v1/segments/{s['uuid']}", json={'segment': {'enabled': True}}),
+def test_segment_update_with_nothing_or_enabled_before_1_2_is_400(api):
+    s = make_segment(api)
+    fault(api('PUT', f"/v1/segments/{s['uuid']}", json={'segment': {}}), 'badRequest', 400)
+    fault(api('PUT', f"/v1/segments/{s['uuid']}", json={'segment': {'enabled': True}}),
           'badRequest', 400)
 
 
-def test_segment_update_enabled_from_1_2_parses_booleans(c):
-    s = make_segment(c)
-    r = c('PUT', f"/v1/segments/{s['uuid']}", json={'segment': {'enabled': False}},
-          headers=V12)
+def test_segment_update_enabled_from_1_2_parses_booleans(api):
+    s = make_segment(api)
+    r = api('PUT', f"/v1/segments/{s['uuid']}", json={'segment': {'enabled': False}},
+            headers=V12)
     assert r.status_code == 200 and r.json()['segment']['enabled'] is False
     assert TIMESTAMP.match(r.json()['segment']['updated_at'])
     # divergence: the string "false" is false (upstream: truthiness, true).
-    r = c('PUT', f"/v1/segments/{s['uuid']}", json={'segment': {'enabled': 'false'}},
-          headers=V12)
+    r = api('PUT', f"/v1/segments/{s['uuid']}", json={'segment': {'enabled': 'false'}},
+            headers=V12)
     assert r.status_code == 200 and r.json()['segment']['enabled'] is False
-    r = c('PUT', f"/v1/segments/{s['uuid']}", json={'segment': {'enabled': 'yes'}},
-          headers=V12)
+    r = api('PUT', f"/v1/segments/{s['uuid']}", json={'segment': {'enabled': 'yes'}},
+            headers=V12)
     assert r.json()['segment']['enabled'] is True
 
 
 # Hosts
 
-def test_host_create_answers_201_with_the_host_and_its_segment(c):
-    s = make_segment(c)
-    r = c('POST', hosts_path(s), json={'host': {'name': next(c.host_names),
-                                                'type': 'COMPUTE',
-                                                'control_attributes': 'SSH'}})
+def test_host_create_answers_201_with_the_host_and_its_segment(api):
+    s = make_segment(api)
+    r = api('POST', hosts_path(s), json={'host': {'name': next(api.host_names),
+                                                  'type': 'COMPUTE',
+                                                  'control_attributes': 'SSH'}})
     assert r.status_code == 201, r.text
     h = r.json()['host']
     assert h['failover_segment_id'] == s['uuid']
@@ -369,91 +369,91 @@ def test_host_create_answers_201_with_the_host_and_its_segment(c):
     assert (h['reserved'], h['on_maintenance']) == (False, False)
 
 
-def test_host_create_parses_reserved_as_a_boolean_string(c):
-    s = make_segment(c)
-    r = c('POST', hosts_path(s), json={'host': {
-        'name': next(c.host_names), 'type': 'COMPUTE', 'control_attributes': 'SSH',
+def test_host_create_parses_reserved_as_a_boolean_string(api):
+    s = make_segment(api)
+    r = api('POST', hosts_path(s), json={'host': {
+        'name': next(api.host_names), 'type': 'COMPUTE', 'control_attributes': 'SSH',
         'reserved': 'yes'}})
     assert r.status_code == 201 and r.json()['host']['reserved'] is True
 
 
-def test_host_name_taken_in_another_segment_is_409(c):
-    h = make_host(c, make_segment(c))
-    fault(c('POST', hosts_path(make_segment(c)),
-            json={'host': {'name': h['name'], 'type': 'COMPUTE', 'control_attributes': 'x'}}),
+def test_host_name_taken_in_another_segment_is_409(api):
+    h = make_host(api, make_segment(api))
+    fault(api('POST', hosts_path(make_segment(api)),
+              json={'host': {'name': h['name'], 'type': 'COMPUTE', 'control_attributes': 'x'}}),
           'conflictingRequest', 409, f"Host with name {h['name']} already exists.")
 
 
-def test_host_create_with_bad_type_or_reserved_is_400(c):
-    hosts = hosts_path(make_segment(c))
-    name = next(c.host_names)
-    fault(c('POST', hosts, json={'host': {'name': name, 'type': 'COMPUTE_HOST',
-                                          'control_attributes': 'x'}}), 'badRequest', 400)
-    fault(c('POST', hosts, json={'host': {'name': name, 'type': 'COMPUTE',
-                                          'control_attributes': 'x', 'reserved': 1}}),
+def test_host_create_with_bad_type_or_reserved_is_400(api):
+    hosts = hosts_path(make_segment(api))
+    name = next(api.host_names)
+    fault(api('POST', hosts, json={'host': {'name': name, 'type': 'COMPUTE_HOST',
+                                            'control_attributes': 'x'}}), 'badRequest', 400)
+    fault(api('POST', hosts, json={'host': {'name': name, 'type': 'COMPUTE',
+                                            'control_attributes': 'x', 'reserved': 1}}),
           'badRequest', 400)
     # divergence: null type is a 400, not a 500.
-    fault(c('POST', hosts, json={'host': {'name': name, 'type': None,
-                                          'control_attributes': 'x'}}), 'badRequest', 400)
+    fault(api('POST', hosts, json={'host': {'name': name, 'type': None,
+                                            'control_attributes': 'x'}}), 'badRequest', 400)
 
 
-def test_host_unknown_to_nova_is_400(c):
-    fault(c('POST', hosts_path(make_segment(c)),
-            json={'host': {'name': 'badhost', 'type': 'COMPUTE', 'control_attributes': 'x'}}),
+def test_host_unknown_to_nova_is_400(api):
+    fault(api('POST', hosts_path(make_segment(api)),
+              json={'host': {'name': 'badhost', 'type': 'COMPUTE', 'control_attributes': 'x'}}),
           'badRequest', 400, 'Compute service with name badhost could not be found.')
 
 
-def test_host_create_in_unknown_segment_is_404(c):
-    fault(c('POST', '/v1/segments/nonexistent/hosts',
-            json={'host': {'name': next(c.host_names), 'type': 'COMPUTE',
-                           'control_attributes': 'x'}}),
+def test_host_create_in_unknown_segment_is_404(api):
+    fault(api('POST', '/v1/segments/nonexistent/hosts',
+              json={'host': {'name': next(api.host_names), 'type': 'COMPUTE',
+                             'control_attributes': 'x'}}),
           'itemNotFound', 404, 'No failover segment with id nonexistent.')
 
 
-def test_host_list_ignores_name_and_filters_by_reserved(c):
-    s = make_segment(c)
-    plain = make_host(c, s)
-    reserved = make_host(c, s, reserved=True)
-    r = c('GET', hosts_path(s) + '?name=zzz')
+def test_host_list_ignores_name_and_filters_by_reserved(api):
+    s = make_segment(api)
+    plain = make_host(api, s)
+    reserved = make_host(api, s, reserved=True)
+    r = api('GET', hosts_path(s) + '?name=zzz')
     assert {x['name'] for x in r.json()['hosts']} == {plain['name'], reserved['name']}
-    assert [x['name'] for x in c('GET', hosts_path(s) + '?reserved=T').json()['hosts']] \
+    assert [x['name'] for x in api('GET', hosts_path(s) + '?reserved=T').json()['hosts']] \
         == [reserved['name']]
 
 
-def test_host_list_with_unparsable_on_maintenance_is_400(c):
-    message = fault(c('GET', hosts_path(make_segment(c)) + '?on_maintenance=maybe'),
+def test_host_list_with_unparsable_on_maintenance_is_400(api):
+    message = fault(api('GET', hosts_path(make_segment(api)) + '?on_maintenance=maybe'),
                     'badRequest', 400)
     assert message.startswith("Invalid value for on_maintenance: Unrecognized value 'maybe'")
 
 
-def test_host_list_of_unknown_segment_is_404(c):
-    fault(c('GET', '/v1/segments/nonexistent/hosts'), 'itemNotFound', 404,
+def test_host_list_of_unknown_segment_is_404(api):
+    fault(api('GET', '/v1/segments/nonexistent/hosts'), 'itemNotFound', 404,
           'No failover segment with id nonexistent.')
 
 
-def test_host_show_under_another_segment_or_unknown_id_is_404(c):
-    s = make_segment(c)
-    other = make_segment(c)
-    h = make_host(c, s)
-    fault(c('GET', f"/v1/segments/{other['uuid']}/hosts/{h['uuid']}"), 'itemNotFound', 404,
+def test_host_show_under_another_segment_or_unknown_id_is_404(api):
+    s = make_segment(api)
+    other = make_segment(api)
+    h = make_host(api, s)
+    fault(api('GET', f"/v1/segments/{other['uuid']}/hosts/{h['uuid']}"), 'itemNotFound', 404,
           f"Host '{h['uuid']}' under failover_segment '{other['uuid']}' could not be found.")
-    fault(c('GET', hosts_path(s) + '/notauuid'), 'itemNotFound', 404,
+    fault(api('GET', hosts_path(s) + '/notauuid'), 'itemNotFound', 404,
           'No host with id notauuid.')
 
 
-def test_host_update_parses_reserved_as_a_boolean_string(c):
-    s = make_segment(c)
-    h = make_host(c, s)
-    r = c('PUT', f"{hosts_path(s)}/{h['uuid']}", json={'host': {'reserved': 'True'}})
+def test_host_update_parses_reserved_as_a_boolean_string(api):
+    s = make_segment(api)
+    h = make_host(api, s)
+    r = api('PUT', f"{hosts_path(s)}/{h['uuid']}", json={'host': {'reserved': 'True'}})
     assert r.status_code == 200 and r.json()['host']['reserved'] is True
 
 
 # Notifications
 
-def test_notification_create_answers_202_with_the_new_notification(c):
-    s = make_segment(c)
-    h = make_host(c, s)
-    r = c('POST', '/v1/notifications', json=notification(hostname=h['name']))
+def test_notification_create_answers_202_with_the_new_notification(api):
+    s = make_segment(api)
+    h = make_host(api, s)
+    r = api('POST', '/v1/notifications', json=notification(hostname=h['name']))
     assert r.status_code == 202, r.text
     n_p = r.json()['notification']
     assert (n_p['status'], n_p['generated_time'], n_p['source_host_uuid'],
@@ -462,61 +462,61 @@ def test_notification_create_answers_202_with_the_new_notification(c):
     assert 'recovery_workflow_details' not in n_p
 
 
-def test_notification_close_in_time_to_a_new_one_is_a_duplicate(c):
-    h = make_host(c, make_segment(c))
-    assert c('POST', '/v1/notifications',
-             json=notification(hostname=h['name'])).status_code == 202
-    fault(c('POST', '/v1/notifications', json=notification(hostname=h['name'])),
+def test_notification_close_in_time_to_a_new_one_is_a_duplicate(api):
+    h = make_host(api, make_segment(api))
+    assert api('POST', '/v1/notifications',
+               json=notification(hostname=h['name'])).status_code == 202
+    fault(api('POST', '/v1/notifications', json=notification(hostname=h['name'])),
           'conflictingRequest', 409,
           f"Notification received from host {h['name']} of type PROCESS is duplicate.")
-    assert c('POST', '/v1/notifications', json=notification(
+    assert api('POST', '/v1/notifications', json=notification(
         hostname=h['name'], generated_time='2017-04-21T18:29:55')).status_code == 202
-    fault(c('POST', '/v1/notifications', json=notification(
+    fault(api('POST', '/v1/notifications', json=notification(
         hostname=h['name'], generated_time='2017-04-21T18:00:00')),
           'conflictingRequest', 409)
 
 
-def test_notification_with_lowercase_process_event_is_400(c):
-    h = make_host(c, make_segment(c))
-    fault(c('POST', '/v1/notifications',
-            json=notification(hostname=h['name'],
-                              payload={'process_name': 'nova-compute', 'event': 'stopped'})),
+def test_notification_with_lowercase_process_event_is_400(api):
+    h = make_host(api, make_segment(api))
+    fault(api('POST', '/v1/notifications',
+              json=notification(hostname=h['name'],
+                                payload={'process_name': 'nova-compute', 'event': 'stopped'})),
           'badRequest', 400)
 
 
-def test_notification_from_unknown_host_is_400(c):
-    fault(c('POST', '/v1/notifications',
-            json=notification(type='VM', hostname='nohost', payload=VM_PAYLOAD)),
+def test_notification_from_unknown_host_is_400(api):
+    fault(api('POST', '/v1/notifications',
+              json=notification(type='VM', hostname='nohost', payload=VM_PAYLOAD)),
           'badRequest', 400, 'Host with name nohost could not be found.')
 
 
-def test_notification_compute_host_payload_is_checked(c):
-    h = make_host(c, make_segment(c))
-    r = c('POST', '/v1/notifications',
-          json=notification(type='COMPUTE_HOST', hostname=h['name'], payload=COMPUTE_STOPPED))
+def test_notification_compute_host_payload_is_checked(api):
+    h = make_host(api, make_segment(api))
+    r = api('POST', '/v1/notifications',
+            json=notification(type='COMPUTE_HOST', hostname=h['name'], payload=COMPUTE_STOPPED))
     assert r.status_code == 202, r.text
-    fault(c('POST', '/v1/notifications',
-            json=notification(type='COMPUTE_HOST', hostname=h['name'],
-                              payload=dict(COMPUTE_STOPPED, extra='x'))),
+    fault(api('POST', '/v1/notifications',
+              json=notification(type='COMPUTE_HOST', hostname=h['name'],
+                                payload=dict(COMPUTE_STOPPED, extra='x'))),
           'badRequest', 400, "Additional properties are not allowed ('extra' was unexpected)")
 
 
-def test_notification_with_malformed_fields_is_400(c):
-    h = make_host(c, make_segment(c))
-    fault(c('POST', '/v1/notifications', json=notification(
+def test_notification_with_malformed_fields_is_400(api):
+    h = make_host(api, make_segment(api))
+    fault(api('POST', '/v1/notifications', json=notification(
         type='VM', hostname=h['name'], payload=dict(VM_PAYLOAD, instance_uuid='not-a-uuid'))),
         'badRequest', 400)
-    fault(c('POST', '/v1/notifications', json=notification(hostname='node_2!')),
+    fault(api('POST', '/v1/notifications', json=notification(hostname='node_2!')),
           'badRequest', 400)
-    fault(c('POST', '/v1/notifications', json=notification(
+    fault(api('POST', '/v1/notifications', json=notification(
         hostname=h['name'], generated_time='yesterday')), 'badRequest', 400)
-    fault(c('POST', '/v1/notifications', json=notification(
+    fault(api('POST', '/v1/notifications', json=notification(
         hostname=h['name'], payload={'a/b': 'x'})), 'badRequest', 400)
 
 
-def test_compute_host_notification_for_host_on_maintenance_is_409(c):
-    hx = make_host(c, make_segment(c), on_maintenance=True)
-    fault(c('POST', '/v1/notifications', json=notification(
+def test_compute_host_notification_for_host_on_maintenance_is_409(api):
+    hx = make_host(api, make_segment(api), on_maintenance=True)
+    fault(api('POST', '/v1/notifications', json=notification(
         type='COMPUTE_HOST', hostname=hx['name'], payload=COMPUTE_STOPPED)),
         'conflictingRequest', 409, f"Notification received from host {hx['name']} of type "
         "'COMPUTE_HOST' is ignored as the host is already under maintenance.")
@@ -524,146 +524,146 @@ def test_compute_host_notification_for_host_on_maintenance_is_409(c):
 
 # Segment in use
 
-def test_segment_and_hosts_with_a_new_notification_cannot_change(c):
-    s = make_segment(c)
-    h = make_host(c, s)
-    other = make_host(c, s)
-    r = c('POST', '/v1/notifications', json=notification(hostname=h['name']))
+def test_segment_and_hosts_with_a_new_notification_cannot_change(api):
+    s = make_segment(api)
+    h = make_host(api, s)
+    other = make_host(api, s)
+    r = api('POST', '/v1/notifications', json=notification(hostname=h['name']))
     assert r.status_code == 202, r.text
-    fault(c('PUT', f"/v1/segments/{s['uuid']}", json={'segment': {'description': 'x'}}),
+    fault(api('PUT', f"/v1/segments/{s['uuid']}", json={'segment': {'description': 'x'}}),
           'conflictingRequest', 409, f"Failover segment {s['uuid']} can't be updated as it "
           'is in-use to process notifications.')
-    fault(c('DELETE', f"/v1/segments/{s['uuid']}"), 'conflictingRequest', 409,
+    fault(api('DELETE', f"/v1/segments/{s['uuid']}"), 'conflictingRequest', 409,
           f"Failover segment ({s['uuid']}) can't be deleted as it is in-use to process "
           'notifications.')
-    fault(c('PUT', f"{hosts_path(s)}/{h['uuid']}", json={'host': {'on_maintenance': False}}),
+    fault(api('PUT', f"{hosts_path(s)}/{h['uuid']}", json={'host': {'on_maintenance': False}}),
           'conflictingRequest', 409, f"Host {h['uuid']} can't be updated as it is in-use "
           'to process notifications.')
-    fault(c('DELETE', f"{hosts_path(s)}/{other['uuid']}"), 'conflictingRequest', 409,
+    fault(api('DELETE', f"{hosts_path(s)}/{other['uuid']}"), 'conflictingRequest', 409,
           f"Host {other['uuid']} can't be deleted as it is in-use to process notifications.")
 
 
 # Notification list, show, vmoves
 
-def test_notification_list_filters_by_hyphenated_generated_since_only(c):
-    h = make_host(c, make_segment(c))
+def test_notification_list_filters_by_hyphenated_generated_since_only(api):
+    h = make_host(api, make_segment(api))
     for generated_time in ('2017-04-21T15:29:55', '2017-04-21T18:29:55'):
-        assert c('POST', '/v1/notifications', json=notification(
+        assert api('POST', '/v1/notifications', json=notification(
             hostname=h['name'], generated_time=generated_time)).status_code == 202
     # Filtering on the host keeps other tests' notifications out.
     mine = f"/v1/notifications?source_host_uuid={h['uuid']}"
-    r = c('GET', mine + '&generated-since=2017-04-21T16:00:00')
+    r = api('GET', mine + '&generated-since=2017-04-21T16:00:00')
     assert [x['generated_time'] for x in r.json()['notifications']] == \
         ['2017-04-21T18:29:55.000000']
-    everything = c('GET', mine).json()['notifications']
+    everything = api('GET', mine).json()['notifications']
     assert len(everything) == 2
-    assert len(c('GET', mine + '&generated_since=2017-04-21T16:00:00')
+    assert len(api('GET', mine + '&generated_since=2017-04-21T16:00:00')
                .json()['notifications']) == 2
 
 
-def test_notification_list_with_bad_filter_or_sort_key(c):
-    fault(c('GET', '/v1/notifications?generated-since=garbage'), 'badRequest', 400,
+def test_notification_list_with_bad_filter_or_sort_key(api):
+    fault(api('GET', '/v1/notifications?generated-since=garbage'), 'badRequest', 400,
           'Invalid generated-since value')
-    fault(c('GET', '/v1/notifications?sort_key=uuid'), 'badRequest', 400)
-    assert c('GET', '/v1/notifications?status=bogus').json() == {'notifications': []}
+    fault(api('GET', '/v1/notifications?sort_key=uuid'), 'badRequest', 400)
+    assert api('GET', '/v1/notifications?status=bogus').json() == {'notifications': []}
 
 
-def test_notification_show_adds_workflow_details_from_1_1(c):
-    h = make_host(c, make_segment(c))
-    r = c('POST', '/v1/notifications', json=notification(hostname=h['name']))
+def test_notification_show_adds_workflow_details_from_1_1(api):
+    h = make_host(api, make_segment(api))
+    r = api('POST', '/v1/notifications', json=notification(hostname=h['name']))
     path = f"/v1/notifications/{r.json()['notification']['notification_uuid']}"
-    r = c('GET', path)
+    r = api('GET', path)
     assert r.status_code == 200 and 'recovery_workflow_details' not in r.json()['notification']
-    r = c('GET', path, headers=V11)
+    r = api('GET', path, headers=V11)
     assert r.status_code == 200
     assert r.json()['notification']['recovery_workflow_details'] == []
 
 
-def test_notification_show_of_unknown_id_is_404(c):
-    fault(c('GET', '/v1/notifications/nonexist'), 'itemNotFound', 404,
+def test_notification_show_of_unknown_id_is_404(api):
+    fault(api('GET', '/v1/notifications/nonexist'), 'itemNotFound', 404,
           'No notification with id nonexist.')
 
 
-def test_notification_delete_is_405(c):
-    h = make_host(c, make_segment(c))
-    r = c('POST', '/v1/notifications', json=notification(hostname=h['name']))
-    fault(c('DELETE', f"/v1/notifications/{r.json()['notification']['notification_uuid']}"),
+def test_notification_delete_is_405(api):
+    h = make_host(api, make_segment(api))
+    r = api('POST', '/v1/notifications', json=notification(hostname=h['name']))
+    fault(api('DELETE', f"/v1/notifications/{r.json()['notification']['notification_uuid']}"),
           'badMethod', 405)
 
 
-def test_vmoves_of_process_notification_is_400(c):
-    h = make_host(c, make_segment(c))
-    r = c('POST', '/v1/notifications', json=notification(hostname=h['name']))
+def test_vmoves_of_process_notification_is_400(api):
+    h = make_host(api, make_segment(api))
+    r = api('POST', '/v1/notifications', json=notification(hostname=h['name']))
     n_p = r.json()['notification']
-    fault(c('GET', f"/v1/notifications/{n_p['notification_uuid']}/vmoves"), 'badRequest', 400,
+    fault(api('GET', f"/v1/notifications/{n_p['notification_uuid']}/vmoves"), 'badRequest', 400,
           f"This notification {n_p['notification_uuid']} without vm moves.")
 
 
-def test_vmoves_of_compute_host_notification_list_and_unknown_ids(c):
-    h = make_host(c, make_segment(c))
-    r = c('POST', '/v1/notifications', json=notification(
+def test_vmoves_of_compute_host_notification_list_and_unknown_ids(api):
+    h = make_host(api, make_segment(api))
+    r = api('POST', '/v1/notifications', json=notification(
         type='COMPUTE_HOST', hostname=h['name'], payload=COMPUTE_STOPPED))
     n_c = r.json()['notification']
-    r = c('GET', f"/v1/notifications/{n_c['notification_uuid']}/vmoves")
+    r = api('GET', f"/v1/notifications/{n_c['notification_uuid']}/vmoves")
     assert (r.status_code, r.json()) == (200, {'vmoves': []})
-    fault(c('GET', f"/v1/notifications/{n_c['notification_uuid']}/vmoves/abc"),
+    fault(api('GET', f"/v1/notifications/{n_c['notification_uuid']}/vmoves/abc"),
           'itemNotFound', 404, 'No vm move with id abc.')
 
 
-def test_vmoves_of_unknown_notification_is_404(c):
-    fault(c('GET', '/v1/notifications/nonexist/vmoves'), 'itemNotFound', 404,
+def test_vmoves_of_unknown_notification_is_404(api):
+    fault(api('GET', '/v1/notifications/nonexist/vmoves'), 'itemNotFound', 404,
           'No notification with id nonexist.')
     # divergence: an unknown notification is a 404, not a 500.
-    fault(c('GET', '/v1/notifications/nonexist/vmoves/abc'), 'itemNotFound', 404,
+    fault(api('GET', '/v1/notifications/nonexist/vmoves/abc'), 'itemNotFound', 404,
           'No notification with id nonexist.')
 
 
 # Routing
 
-def test_project_id_in_url_must_match_the_callers(c):
-    fault(c('GET', '/v1/abcdef12/segments'), 'badRequest', 400,
+def test_project_id_in_url_must_match_the_callers(api):
+    fault(api('GET', '/v1/abcdef12/segments'), 'badRequest', 400,
           "Malformed request URL: URL's project_id 'abcdef12' doesn't match "
           "Context's project_id 'None'")
-    assert c('GET', '/v1/abcdef12/segments',
-             headers={'X-Project-Id': 'abcdef12'}).status_code == 200
+    assert api('GET', '/v1/abcdef12/segments',
+               headers={'X-Project-Id': 'abcdef12'}).status_code == 200
 
 
-def test_unrouted_method_is_plain_404(c):
-    s = make_segment(c)
-    r = c('PATCH', f"/v1/segments/{s['uuid']}")
+def test_unrouted_method_is_plain_404(api):
+    s = make_segment(api)
+    r = api('PATCH', f"/v1/segments/{s['uuid']}")
     assert r.status_code == 404 and 'itemNotFound' not in r.text
 
 
-def test_segments_new_action_is_405(c):
-    fault(c('GET', '/v1/segments/new'), 'badMethod', 405,
+def test_segments_new_action_is_405(api):
+    fault(api('GET', '/v1/segments/new'), 'badMethod', 405,
           "The request method: 'GET' with action: 'new' is not allowed on this resource")
 
 
-def test_json_suffix_answers_as_without(c):
-    make_segment(c)
-    assert c('GET', '/v1/segments.json').json() == c('GET', '/v1/segments').json()
+def test_json_suffix_answers_as_without(api):
+    make_segment(api)
+    assert api('GET', '/v1/segments.json').json() == api('GET', '/v1/segments').json()
 
 
-def test_extensions_are_listed(c):
-    r = c('GET', '/v1/extensions')
+def test_extensions_are_listed(api):
+    r = api('GET', '/v1/extensions')
     assert [x['alias'] for x in r.json()['extensions']] == [
         'extensions', 'notifications', 'os-hosts', 'segments', 'versions', 'vmoves']
 
 
 # Deletes
 
-def test_deletes_answer_204_and_a_deleted_segment_frees_its_host_names(c):
-    seg_d = make_segment(c)
-    other = make_segment(c)
+def test_deletes_answer_204_and_a_deleted_segment_frees_its_host_names(api):
+    seg_d = make_segment(api)
+    other = make_segment(api)
     d_hosts = hosts_path(seg_d)
-    hy = make_host(c, seg_d)
-    r = c('DELETE', f"{d_hosts}/{hy['uuid']}")
+    hy = make_host(api, seg_d)
+    r = api('DELETE', f"{d_hosts}/{hy['uuid']}")
     assert (r.status_code, r.content) == (204, b'')
-    hz = next(c.host_names)
-    assert c('POST', d_hosts, json={'host': {'name': hz, 'type': 'COMPUTE',
-                                             'control_attributes': 'x'}}).status_code == 201
-    assert c('DELETE', f"/v1/segments/{seg_d['uuid']}").status_code == 204
-    fault(c('GET', f"/v1/segments/{seg_d['uuid']}"), 'itemNotFound', 404)
-    r = c('POST', hosts_path(other),
-          json={'host': {'name': hz, 'type': 'COMPUTE', 'control_attributes': 'x'}})
+    hz = next(api.host_names)
+    assert api('POST', d_hosts, json={'host': {'name': hz, 'type': 'COMPUTE',
+                                               'control_attributes': 'x'}}).status_code == 201
+    assert api('DELETE', f"/v1/segments/{seg_d['uuid']}").status_code == 204
+    fault(api('GET', f"/v1/segments/{seg_d['uuid']}"), 'itemNotFound', 404)
+    r = api('POST', hosts_path(other),
+            json={'host': {'name': hz, 'type': 'COMPUTE', 'control_attributes': 'x'}})
     assert r.status_code == 201
