@@ -1,4 +1,4 @@
-"""Keystone and Masakari in one small stdlib HTTP server.
+"""Keystone and Masakari in one small JSON HTTP server.
 
 Enough of both for the real keystoneauth/openstacksdk path: version
 discovery, a password token whose catalog lists ``instance-ha``, and
@@ -7,10 +7,10 @@ with the next queued status (200 once the queue is empty).
 """
 import collections
 import datetime
-import http.server
-import json
 import threading
 import uuid
+
+from tests.support import json_http
 
 PROJECT_ID = 'f0e1d2c3b4a5968778695a4b3c2d1e0f'
 
@@ -21,61 +21,36 @@ class StubAPI:
         self.statuses: collections.deque[int] = collections.deque()
         self.token_requests = 0
         self._arrived = threading.Condition()
-        stub = self
+        self._server = json_http.JSONServer(self._answer)
+        self.port = self._server.port
+        self.url = self._server.url
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
+    def _answer(self, request: json_http.Request) -> json_http.Reply:
+        if request.method == 'GET' and request.path.rstrip('/') == '/identity':
+            return json_http.Reply(200, {'version': {
+                'id': 'v3.14', 'status': 'stable',
+                'links': [{'rel': 'self',
+                           'href': self.url + '/identity/v3/'}]}})
+        if request.method == 'POST':
+            if request.path == '/identity/v3/auth/tokens':
+                self.token_requests += 1
+                return json_http.Reply(201, self.token(),
+                                       {'X-Subject-Token': uuid.uuid4().hex})
+            if request.path == f'/v1/{PROJECT_ID}/notifications':
+                return self._notification(request.body)
+        return json_http.Reply(404, {})
 
-            def do_GET(self):
-                if self.path.rstrip('/') == '/identity':
-                    self._reply(200, {'version': {
-                        'id': 'v3.14', 'status': 'stable',
-                        'links': [{'rel': 'self',
-                                   'href': stub.url + '/identity/v3/'}]}})
-                else:
-                    self._reply(404, {})
-
-            def do_POST(self):
-                length = int(self.headers.get('Content-Length', 0))
-                body = json.loads(self.rfile.read(length) or b'{}')
-                if self.path == '/identity/v3/auth/tokens':
-                    stub.token_requests += 1
-                    self._reply(201, stub.token(),
-                                {'X-Subject-Token': uuid.uuid4().hex})
-                elif self.path == f'/v1/{PROJECT_ID}/notifications':
-                    self._notification(body)
-                else:
-                    self._reply(404, {})
-
-            def _notification(self, body):
-                with stub._arrived:
-                    status = stub.statuses.popleft() if stub.statuses else 200
-                    stub.notifications.append(body)
-                    stub._arrived.notify_all()
-                if status == 200:
-                    answer = dict(body['notification'], status='new',
-                                  notification_uuid=str(uuid.uuid4()))
-                    self._reply(200, {'notification': answer})
-                else:
-                    self._reply(status, {'error': {
-                        'code': status, 'message': f'stub says {status}'}})
-
-            def _reply(self, status, body, headers=None):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header('Content-Type', 'application/json')
-                self.send_header('Content-Length', str(len(data)))
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
-                                                      Handler)
-        self.url = f'http://127.0.0.1:{self.server.server_port}'
-        self._thread = threading.Thread(target=self.server.serve_forever,
-                                        daemon=True)
+    def _notification(self, body: dict) -> json_http.Reply:
+        with self._arrived:
+            status = self.statuses.popleft() if self.statuses else 200
+            self.notifications.append(body)
+            self._arrived.notify_all()
+        if status == 200:
+            answer = dict(body['notification'], status='new',
+                          notification_uuid=str(uuid.uuid4()))
+            return json_http.Reply(200, {'notification': answer})
+        return json_http.Reply(status, {'error': {
+            'code': status, 'message': f'stub says {status}'}})
 
     @property
     def auth_url(self) -> str:
@@ -123,9 +98,8 @@ class StubAPI:
             return list(self.notifications)
 
     def __enter__(self) -> 'StubAPI':
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(self, *exc_info) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._server.stop()

@@ -85,7 +85,7 @@ class APIPort:
         self._server = socketserver.ThreadingTCPServer(
             ('127.0.0.1', self.port), _Forward)
         self._server.daemon_threads = True
-        self._server.target_port = stub.server.server_port
+        self._server.target_port = stub.port
         threading.Thread(target=self._server.serve_forever,
                          daemon=True).start()
 
