@@ -15,6 +15,7 @@ CONF = cfg.CONF
 NOTIFICATION_RETRY = 1
 
 _rpc_transport = None
+_notification_transport = None
 _notifier = None
 
 
@@ -23,15 +24,15 @@ def set_defaults() -> None:
 
 
 def init(conf: cfg.ConfigOpts = CONF, binary: str = 'masakari-api') -> None:
-    global _rpc_transport, _notifier
+    global _rpc_transport, _notification_transport, _notifier
     _rpc_transport = messaging.get_rpc_transport(conf)
-    notification_transport = messaging.get_notification_transport(conf)
+    _notification_transport = messaging.get_notification_transport(conf)
     # The operator's value, -1 included, still wins.
     conf.set_default('retry', NOTIFICATION_RETRY,
                      group='oslo_messaging_notifications')
     _install_lost_notification_filter()
     _notifier = messaging.Notifier(
-        notification_transport,
+        _notification_transport,
         publisher_id=f'{binary}:{socket.gethostname()}',
         topics=['versioned_notifications'])
 
@@ -88,10 +89,13 @@ def _install_lost_notification_filter() -> None:
 
 
 def cleanup() -> None:
-    global _rpc_transport, _notifier
-    if _rpc_transport is not None:
-        _rpc_transport.cleanup()
-    _rpc_transport = _notifier = None
+    """Close both transports: the notifier's has connections (and a
+    heartbeat thread) of its own, even on the same broker."""
+    global _rpc_transport, _notification_transport, _notifier
+    for transport in (_rpc_transport, _notification_transport):
+        if transport is not None:
+            transport.cleanup()
+    _rpc_transport = _notification_transport = _notifier = None
 
 
 def get_rpc_transport():
