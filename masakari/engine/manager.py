@@ -6,9 +6,7 @@ Status machine: new -> running -> finished | ignored | error; error is
 retried once by the periodic task, then failed; anything unfinished for
 longer than ``notifications_expired_interval`` is failed.
 """
-import contextlib
 import json
-import threading
 
 import oslo_messaging as messaging
 from oslo_config import cfg
@@ -17,11 +15,8 @@ from stevedore import driver as stevedore_driver
 
 from masakari import context as masakari_context
 from masakari import exception
-from masakari import notifications
 from masakari import objects
-from masakari.db import api as db
-from masakari.engine import locks
-from masakari.engine import waits
+from masakari.engine.environment import Environment
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -37,13 +32,13 @@ VM_EVENTS = {'LIFECYCLE': 'STOPPED_FAILED',
              'IO_ERROR': 'IO_ERROR_REPORT'}
 
 
-def load_driver():
+def load_driver(env: Environment):
     name = CONF.notification_driver
     if not name:
         raise exception.InvalidConfiguration(
             'Notification driver option required, but not specified')
-    return stevedore_driver.DriverManager(DRIVER_GROUP, name,
-                                          invoke_on_load=True).driver
+    return stevedore_driver.DriverManager(DRIVER_GROUP, name, invoke_on_load=True,
+                                          invoke_kwds={'env': env}).driver
 
 
 def _context(ctxt) -> masakari_context.RequestContext:
@@ -69,8 +64,10 @@ class MasakariManager:
 
     target = messaging.Target(version='1.1')
 
-    def __init__(self, driver=None):
-        self.driver = driver or load_driver()
+    def __init__(self, driver=None, env: Environment | None = None):
+        self.env = env or Environment()
+        self.db = self.env.db
+        self.driver = driver or load_driver(self.env)
         # Running notifications as last seen by the periodic task: their
         # updated_at, and since when (monotonic) it has been that.
         self._beats_seen: dict[str, tuple[object, float]] = {}
@@ -80,10 +77,10 @@ class MasakariManager:
     def process_notification(self, ctxt, notification: dict) -> None:
         context = _context(ctxt)
         received = _data(notification)
-        row = db.notification_get_by_uuid(context, received['notification_uuid'])
-        host = db.host_get(context, row.source_host_uuid)
+        row = self.db.notification_get_by_uuid(context, received['notification_uuid'])
+        host = self.db.host_get(context, row.source_host_uuid)
         if not host.failover_segment.enabled:
-            db.notification_update(context, row.notification_uuid, {
+            self.db.notification_update(context, row.notification_uuid, {
                 'status': 'ignored', 'message': SEGMENT_DISABLED_MESSAGE})
             raise exception.FailoverSegmentDisabled(uuid=host.failover_segment_id)
         try:
@@ -98,7 +95,7 @@ class MasakariManager:
                                                    notification: dict) -> dict:
         context = _context(ctxt)
         received = _data(notification)
-        row = db.notification_get_by_uuid(context, received['notification_uuid'])
+        row = self.db.notification_get_by_uuid(context, received['notification_uuid'])
         details = self.driver.get_notification_recovery_workflow_details(context, row)
         return objects.primitive('Notification', objects.NOTIFICATION_VERSION, dict(
             received, recovery_workflow_details=[
@@ -112,14 +109,14 @@ class MasakariManager:
         (across engines too when [coordination] is configured). To
         ``resume`` an orphaned one, raise LockAlreadyAcquired at once when
         the host is busy."""
-        with locks.lock(f'masakari-{row.source_host_uuid}', blocking=not resume):
+        with self.env.locks.lock(f'masakari-{row.source_host_uuid}', blocking=not resume):
             if resume:
                 LOG.warning('Resuming notification %s, left running by an '
                             'engine that stopped.', row.notification_uuid)
-            notifications.emit(context, 'notification', 'process', 'start', received)
+            self.env.events.emit(context, 'notification', 'process', 'start', received)
             LOG.info('Processing notification %s of type: %s',
                      row.notification_uuid, row.type)
-            current = db.notification_get_by_uuid(context, row.notification_uuid)
+            current = self.db.notification_get_by_uuid(context, row.notification_uuid)
             if received['status'] == 'new' and current.status != 'new':
                 LOG.warning(
                     "Processing of notification is skipped to avoid recovering "
@@ -128,13 +125,15 @@ class MasakariManager:
                     "in db is '%s'", row.notification_uuid, received['status'],
                     current.status)
                 return
-            current = db.notification_update(context, row.notification_uuid,
+            current = self.db.notification_update(context, row.notification_uuid,
                                              {'status': 'running'})
-            with _heartbeat(row.notification_uuid):
+            with self.env.every(CONF.notification_heartbeat_interval,
+                                lambda: self._beat(row.notification_uuid),
+                                name=f'heartbeat-{row.notification_uuid}'):
                 status = self._handle(context, current)
             LOG.info('Notification %s exits with status: %s.',
                      row.notification_uuid, status)
-            db.notification_update(context, row.notification_uuid, {'status': status})
+            self.db.notification_update(context, row.notification_uuid, {'status': status})
 
     def _handle(self, context, row) -> str:
         handlers = {'COMPUTE_HOST': self._handle_host_failure,
@@ -160,6 +159,16 @@ class MasakariManager:
                           row.notification_uuid, error)
             self._emit_error(context, row, error)
             return 'error'
+
+    def _beat(self, notification_uuid: str) -> None:
+        """Refresh the notification's updated_at, so that other engines
+        can tell that it is in hand."""
+        try:
+            self.db.notification_update(masakari_context.get_admin_context(),
+                                        notification_uuid, {})
+        except Exception as error:
+            LOG.warning('Could not refresh notification %s: %s',
+                        notification_uuid, error)
 
     # -- per type ---------------------------------------------------------------
 
@@ -188,7 +197,7 @@ class MasakariManager:
         return status
 
     def _recover_host(self, context, row) -> str:
-        host = db.host_get(context, row.source_host_uuid)
+        host = self.db.host_get(context, row.source_host_uuid)
         recovery_method = host.failover_segment.recovery_method
         values = {'on_maintenance': True}
         if host.reserved:
@@ -197,7 +206,7 @@ class MasakariManager:
         LOG.info('Set host %s on maintenance.', host.name)
         reserved_hosts = None
         if recovery_method != 'auto':
-            reserved_hosts = db.reserved_host_names(context, host.failover_segment_id)
+            reserved_hosts = self.db.reserved_host_names(context, host.failover_segment_id)
         try:
             self.driver.execute_host_failure(
                 context, host.name, recovery_method, row.notification_uuid,
@@ -224,7 +233,7 @@ class MasakariManager:
                         event, row.type)
             self._emit_end(context, row)
             return 'ignored'
-        host = db.host_get(context, row.source_host_uuid)
+        host = self.db.host_get(context, row.source_host_uuid)
         self._update_host(context, host, {'on_maintenance': True})
         try:
             self.driver.execute_process_failure(
@@ -262,13 +271,13 @@ class MasakariManager:
                 'control_attributes': host.control_attributes,
                 'on_maintenance': bool(host.on_maintenance),
                 'failover_segment': objects.segment(host.failover_segment)}
-        with notifications.action(context, 'host', 'update', dict(data, **values)):
-            db.host_set_state(context, host.uuid, values)
+        with self.env.events.action(context, 'host', 'update', dict(data, **values)):
+            self.db.host_set_state(context, host.uuid, values)
 
     def _update_reserved_host(self, context, host_name: str, reserved: bool = False) -> None:
         """Given to the driver: a reserved host chosen as evacuation target
         stops being reserved."""
-        host = db.host_get_by_name(context, host_name)
+        host = self.db.host_get_by_name(context, host_name)
         self._update_host(context, host, {'reserved': reserved})
 
     # -- versioned notifications ------------------------------------------------
@@ -281,29 +290,38 @@ class MasakariManager:
         return 'error'
 
     def _emit_end(self, context, row) -> None:
-        notifications.emit(context, 'notification', 'process', 'end',
+        self.env.events.emit(context, 'notification', 'process', 'end',
                            _event_data(row, 'running'))
 
     def _emit_error(self, context, row, error: Exception) -> None:
-        notifications.emit(context, 'notification', 'process', 'error',
-                           _event_data(row, 'running'), notifications.fault(error))
+        self.env.events.emit(context, 'notification', 'process', 'error',
+                           _event_data(row, 'running'), self.env.events.fault(error))
 
     # -- periodic tasks ---------------------------------------------------------
 
+    def _periodic_tasks(self) -> list[tuple]:
+        """Each periodic task with its spacing in seconds."""
+        return [(self._process_unfinished_notifications,
+                 CONF.process_unfinished_notifications_interval),
+                (self._check_expired_notifications,
+                 CONF.check_expired_notifications_interval),
+                (self._resume_abandoned_notifications,
+                 CONF.notification_heartbeat_interval)]
+
     def _process_unfinished_notifications(self, context) -> None:
         """Retry error notifications once and new ones nobody picked up."""
-        for row in db.notifications_with_status(context, ('error', 'new')):
+        for row in self.db.notifications_with_status(context, ('error', 'new')):
             if row.status == 'error' or _older_than(
-                    row, CONF.retry_notification_new_status_interval):
+                    row, CONF.retry_notification_new_status_interval, self.env.utcnow()):
                 try:
                     self._process(context, row, _event_data(row))
                 except exception.CoordinationUnavailable:
                     # Held as they are, error ones too, until the backend
                     # answers; the locks said so once.
                     return
-            current = db.notification_get_by_uuid(context, row.notification_uuid)
+            current = self.db.notification_get_by_uuid(context, row.notification_uuid)
             if current.status == 'error':
-                db.notification_update(context, row.notification_uuid,
+                self.db.notification_update(context, row.notification_uuid,
                                        {'status': 'failed'})
                 LOG.error("Periodic task 'process_unfinished_notifications': "
                           'Notification %s exits with status: failed.',
@@ -314,11 +332,12 @@ class MasakariManager:
         died. The recovery flows resume from their vmoves, so no instance
         is evacuated twice. Runs every heartbeat interval, so that an
         abandoned notification waits for little more than its window."""
-        running = [row for row in db.notifications_with_status(context, ('running',))
-                   if not _older_than(row, CONF.notifications_expired_interval)]
+        running = [row for row in self.db.notifications_with_status(context, ('running',))
+                   if not _older_than(row, CONF.notifications_expired_interval,
+                                      self.env.utcnow())]
         # With coordination, the host lock of a live engine proves that
         # the notification is in hand. Without, only its heartbeat does.
-        if not locks.distributed():
+        if not self.env.locks.distributed():
             running = self._silent(running)
         for row in running:
             try:
@@ -342,7 +361,7 @@ class MasakariManager:
         The cost is that a freshly started engine watches for that long
         before it resumes anything.
         """
-        now = waits.clock().monotonic()
+        now = self.env.monotonic()
         window = MISSED_HEARTBEATS * CONF.notification_heartbeat_interval
         seen, silent = {}, []
         for row in rows:
@@ -355,43 +374,19 @@ class MasakariManager:
         return silent
 
     def _check_expired_notifications(self, context) -> None:
-        for row in db.notifications_with_status(context, ('running', 'error', 'new')):
-            if _older_than(row, CONF.notifications_expired_interval):
-                db.notification_update(context, row.notification_uuid,
+        for row in self.db.notifications_with_status(context, ('running', 'error', 'new')):
+            if _older_than(row, CONF.notifications_expired_interval, self.env.utcnow()):
+                self.db.notification_update(context, row.notification_uuid,
                                        {'status': 'failed'})
                 LOG.error("Periodic task 'check_expired_notifications': "
                           'Notification %s is expired.', row.notification_uuid)
 
 
-@contextlib.contextmanager
-def _heartbeat(notification_uuid: str):
-    """Refresh the notification's updated_at while the block runs, so
-    that other engines can tell that it is in hand."""
-    stop = threading.Event()
-
-    def beat() -> None:
-        context = masakari_context.get_admin_context()
-        while not stop.wait(CONF.notification_heartbeat_interval):
-            try:
-                db.notification_update(context, notification_uuid, {})
-            except Exception as error:
-                LOG.warning('Could not refresh notification %s: %s',
-                            notification_uuid, error)
-
-    thread = threading.Thread(target=beat, daemon=True,
-                              name=f'heartbeat-{notification_uuid}')
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
-
-
-def _older_than(row, seconds: int) -> bool:
-    """Whether ``row`` was generated more than ``seconds`` ago. A row
-    stamped later than it was received counts from its receipt: a client's
-    clock far ahead must not keep it from being retried or expiring."""
+def _older_than(row, seconds: int, now) -> bool:
+    """Whether ``row`` was generated more than ``seconds`` before ``now``.
+    A row stamped later than it was received counts from its receipt: a
+    client's clock far ahead must not keep it from being retried or
+    expiring."""
     since = min(row.generated_time, row.created_at)
-    return (waits.utcnow() - since).total_seconds() > seconds
+    return (now - since).total_seconds() > seconds
 

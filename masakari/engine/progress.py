@@ -48,7 +48,8 @@ def _task_classes() -> dict[str, str]:
 
 
 @functools.cache
-def _backend(connection: str):
+def backend_for(connection: str):
+    """The taskflow persistence backend at ``connection`` (one per process)."""
     return backends.fetch({'connection': connection})
 
 
@@ -58,7 +59,7 @@ def recorded_details(notification_uuid: str, names: list[str]) -> list[dict]:
     out, as are atoms not named (retry controllers, unknown plug-ins)."""
     if not CONF.taskflow.connection:
         return []
-    backend = _backend(CONF.taskflow.connection)
+    backend = backend_for(CONF.taskflow.connection)
     with contextlib.closing(backend.get_connection()) as connection:
         try:
             book = connection.get_logbook(notification_uuid)

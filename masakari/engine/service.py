@@ -33,13 +33,7 @@ class EngineService:
         LOG.info('masakari-engine listening on topic %s as %s',
                  CONF.masakari_topic, CONF.host)
         if CONF.periodic_enable:
-            for task, spacing in (
-                    (self.manager._process_unfinished_notifications,
-                     CONF.process_unfinished_notifications_interval),
-                    (self.manager._check_expired_notifications,
-                     CONF.check_expired_notifications_interval),
-                    (self.manager._resume_abandoned_notifications,
-                     CONF.notification_heartbeat_interval)):
+            for task, spacing in self.manager._periodic_tasks():
                 thread = threading.Thread(target=self._run_periodically,
                                           args=(task, spacing), daemon=True,
                                           name=task.__name__)

@@ -30,7 +30,6 @@ import sqlalchemy as sa
 from masakari.db import api as db
 from masakari.db import migration
 from masakari.db import models
-from masakari.engine.manager import MasakariManager
 from tests.functional.test_db_migrations import HEAD
 from tests.functional.test_db_migrations import make_conf
 from tests.functional.test_db_migrations import schema_differences
@@ -126,7 +125,7 @@ def record_recoveries(tmp_path: pathlib.Path, database_url: str) -> dict[str, li
             if status != 'new':
                 db.notification_update(context, notification,
                                        {'status': status, 'message': message})
-        manager = MasakariManager(driver=bench.driver)
+        manager = bench.manager()
         for notification in recovered:
             bench.cast(manager, notification)
 

@@ -14,7 +14,6 @@ import requests
 
 from masakari import rpc
 from masakari.conf import CONF
-from masakari.engine.manager import MasakariManager
 from tests.support import api_server
 from tests.support import nova
 from tests.support import rabbit
@@ -136,7 +135,7 @@ def test_engine_recovery_finishes(tmp_path, caplog):
             rpc.get_notifier().info({}, 'engine.connected', {})
             relay.close()
             notification = bench.notify('COMPUTE_HOST', HOST_STOPPED)
-            manager = MasakariManager(driver=bench.driver)
+            manager = bench.manager()
             # In a thread, so that a notifier retrying forever fails the
             # test instead of hanging it.
             worker = threading.Thread(target=bench.cast, args=(manager, notification),

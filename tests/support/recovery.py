@@ -1,7 +1,8 @@
-"""A bench for recovery flows: the taskflow driver on a migrated SQLite
-database, a segment with hosts seeded into it, the Nova stand-in with the
-masakari options pointing at it, and one fake clock shared by the engine and
-Nova, so waits and timeouts cost no real time.
+"""A bench for the engine over real parts: the manager and its taskflow
+driver on a migrated SQLite database, a segment with hosts seeded into it,
+the Nova stand-in over HTTP with the masakari options pointing at it, and
+one fake clock shared by the engine and Nova, so waits and timeouts cost no
+real time.
 
 Nova calls read back as short tokens, one per compute request, e.g.
 ``services:h1 disable:h1 servers:h1`` for a host and ``get get lock evacuate
@@ -33,8 +34,8 @@ from masakari.db import api as db
 from masakari.db import migration
 from masakari.db import models
 from masakari.engine import progress
-from masakari.engine import waits
-from masakari.engine.drivers.taskflow import TaskFlowDriver
+from masakari.engine.environment import Environment
+from masakari.engine.manager import MasakariManager
 from tests.support import seed
 
 # Short waits, so that a scenario on the fake clock takes few steps.
@@ -48,13 +49,34 @@ def server_id(name: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f'novasim/{name}'))
 
 
+class FakeClockEnvironment(Environment):
+    """The real environment, but on the stand-in's fake clock."""
+
+    def __init__(self, clock: novasim.FakeClock):
+        super().__init__()
+        self.clock = clock
+
+    def monotonic(self) -> float:
+        return self.clock.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        self.clock.sleep(seconds)
+
+    def utcnow(self) -> datetime.datetime:
+        return self.clock.utcnow()
+
+
 @dataclasses.dataclass
 class Bench:
     sim: novasim.Simulator
     clock: novasim.FakeClock
     context: Any
     segment_uuid: str
-    driver: TaskFlowDriver
+    env: FakeClockEnvironment
+
+    def manager(self) -> MasakariManager:
+        """An engine manager working in the bench's environment."""
+        return MasakariManager(env=self.env)
 
     def add_server(self, name: str, host: str = 'h1', ha: bool = True,
                    **fields: Any) -> None:
@@ -68,17 +90,6 @@ class Bench:
 
     def host(self, name: str):
         return db.host_get_by_name(self.context, name)
-
-    def fail_host(self, name: str) -> list[str]:
-        """What the manager does before calling the driver: maintenance on the
-        failed host (no longer reserved), then the reserved hosts to try."""
-        db.host_set_state(self.context, self.host(name).uuid,
-                          {'on_maintenance': True, 'reserved': False})
-        return db.reserved_host_names(self.context, self.segment_uuid)
-
-    def update_host(self, context, host_name: str, reserved: bool = False) -> None:
-        """Stand-in for the manager's update_host_method."""
-        db.host_set_state(context, self.host(host_name).uuid, {'reserved': reserved})
 
     def host_states(self) -> dict[str, dict[str, bool]]:
         """Each host's reserved and on_maintenance flags, by name."""
@@ -226,13 +237,13 @@ def bench(tmp_path, recovery_method: str = 'auto', hosts: tuple[str, ...] = ('h1
             'os_privileged_user_auth_url': running.identity_url,
             'os_privileged_user_name': 'masakari',
             'os_privileged_user_password': 'masakari',
-            'os_privileged_user_tenant': 'service'}), _database(url), _clock(clock):
+            'os_privileged_user_tenant': 'service'}), _database(url):
         segment_uuid = seed.segment_with_hosts(url, 'S', list(hosts + reserved[::-1]))
         _set_rows(url, segment_uuid, recovery_method, reserved)
         compute.reset()
         try:
             yield Bench(sim, clock, masakari_context.get_admin_context(), segment_uuid,
-                        TaskFlowDriver())
+                        FakeClockEnvironment(clock))
         finally:
             compute.reset()
 
@@ -271,12 +282,3 @@ def _database(url: str) -> Iterator[None]:
         yield
     finally:
         restore()
-
-
-@contextlib.contextmanager
-def _clock(clock: novasim.FakeClock) -> Iterator[None]:
-    previous = waits.set_clock(clock)
-    try:
-        yield
-    finally:
-        waits.set_clock(previous)

@@ -6,24 +6,27 @@ import time
 import pytest
 
 import novasim
-from masakari.engine import waits
+from tests.support.recovery import FakeClockEnvironment
 
 
 @pytest.fixture
 def clock():
-    clock = novasim.FakeClock(start=1_700_000_000.0)
-    previous = waits.set_clock(clock)
-    yield clock
-    waits.set_clock(previous)
+    return novasim.FakeClock(start=1_700_000_000.0)
 
 
-def test_time_moves_only_when_advanced_or_slept_on(clock):
+@pytest.fixture
+def engine(clock):
+    """An engine environment on that clock."""
+    return FakeClockEnvironment(clock)
+
+
+def test_time_moves_only_when_advanced_or_slept_on(clock, engine):
     assert clock() == clock.monotonic() == 1_700_000_000.0
     assert clock.utcnow() == datetime.datetime(2023, 11, 14, 22, 13, 20)
     clock.advance(1.5)
-    waits.sleep(10)
+    engine.sleep(10)
     assert clock() == 1_700_000_011.5
-    assert waits.utcnow() == datetime.datetime(2023, 11, 14, 22, 13, 31, 500000)
+    assert engine.utcnow() == datetime.datetime(2023, 11, 14, 22, 13, 31, 500000)
     with pytest.raises(ValueError):
         clock.advance(-1)
 
@@ -32,7 +35,7 @@ def test_starts_at_real_time_by_default():
     assert abs(novasim.FakeClock()() - time.time()) < 5
 
 
-def test_engine_waits_step_through_simulated_nova_outcomes(clock):
+def test_engine_waits_step_through_simulated_nova_outcomes(clock, engine):
     sim = novasim.Simulator(clock=clock)
     sim.cloud.timings.evacuate = 30
     for host in ('h1', 'h2'):
@@ -40,11 +43,11 @@ def test_engine_waits_step_through_simulated_nova_outcomes(clock):
     server = sim.cloud.add_server('i1', 'h1')
     sim.cloud.host_down('h1', report_after=60)
 
-    assert waits.wait_until(lambda: sim.cloud.service_up(sim.cloud.compute_service('h1'))
+    assert engine.wait_until(lambda: sim.cloud.service_up(sim.cloud.compute_service('h1'))
                             is False, timeout=120, interval=1)
     sim.cloud.evacuate(server.id)
     started = clock.monotonic()
-    assert waits.wait_until(lambda: sim.cloud.get_server(server.id).host == 'h2',
+    assert engine.wait_until(lambda: sim.cloud.get_server(server.id).host == 'h2',
                             timeout=90, interval=1)
     assert clock.monotonic() - started == 30
 

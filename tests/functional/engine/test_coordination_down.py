@@ -15,7 +15,6 @@ import redis
 from masakari import exception
 from masakari.conf import CONF
 from masakari.engine import locks
-from masakari.engine.manager import MasakariManager
 from tests.support import api_server
 from tests.support import recovery
 
@@ -92,7 +91,7 @@ def wait_for(name: str, outcome: type | None, within: float) -> float:
 def test_recovery_waits_for_the_backend(backend, tmp_path, caplog):
     caplog.set_level(logging.INFO)
     with recovery.bench(tmp_path) as bench:
-        manager = MasakariManager(driver=bench.driver)
+        manager = bench.manager()
         name = f'masakari-{bench.host("h1").uuid}'
         assert wait_for(name, None, within=5) < 1
 

@@ -12,6 +12,7 @@ from masakari.db import models
 from tests.functional.engine.test_manager import HOST_PAYLOAD
 
 # The manager tests' helpers and pytest fixtures.
+from tests.functional.engine.test_manager import clock  # noqa: F401
 from tests.functional.engine.test_manager import database  # noqa: F401
 from tests.functional.engine.test_manager import events  # noqa: F401
 from tests.functional.engine.test_manager import host  # noqa: F401

@@ -22,7 +22,6 @@ from masakari.db import migration
 from masakari.db import models
 from masakari.engine import locks
 from masakari.engine import manager as engine_manager
-from masakari.engine import waits
 from tests.support import recovery
 from tests.support import seed
 
@@ -108,8 +107,14 @@ def event_types(events) -> list[str]:
 
 
 @pytest.fixture
-def manager(host, events):
-    return engine_manager.MasakariManager(driver=NoRecovery())
+def clock():
+    return novasim.FakeClock()
+
+
+@pytest.fixture
+def manager(host, events, clock):
+    return engine_manager.MasakariManager(driver=NoRecovery(),
+                                          env=recovery.FakeClockEnvironment(clock))
 
 
 HOST_PAYLOAD = {'event': 'STOPPED', 'host_status': 'NORMAL', 'cluster_status': 'ONLINE'}
@@ -220,14 +225,6 @@ def test_bad_input_from_an_old_api_is_ignored(manager, database, events, type_, 
     assert stored(database, notification_uuid).status == 'ignored'
     assert event_types(events) == ['notification.process.start',
                                    'notification.process.end']
-
-
-@pytest.fixture
-def clock():
-    fake = novasim.FakeClock()
-    real = waits.set_clock(fake)
-    yield fake
-    waits.set_clock(real)
 
 
 def beat(database, notification_uuid: str, beats: int) -> None:

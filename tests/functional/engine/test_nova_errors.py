@@ -6,7 +6,6 @@ import logging
 
 import pytest
 
-from masakari.engine.manager import MasakariManager
 from tests.support import recovery
 from tests.support.scenarios import IDS
 
@@ -18,7 +17,7 @@ REQUEST_TIMEOUT = 1
 def recover_host(bench: recovery.Bench) -> str:
     """A host failure of h1 processed by the engine manager; its uuid."""
     notification = bench.notify('COMPUTE_HOST', HOST_STOPPED)
-    bench.cast(MasakariManager(driver=bench.driver), notification)
+    bench.cast(bench.manager(), notification)
     return notification
 
 
@@ -126,7 +125,7 @@ def test_refused_task_is_logged_with_nova_text(tmp_path, caplog, kind):
             notification = bench.notify('PROCESS', {'event': 'STOPPED',
                                                     'process_name': 'nova-compute'})
         if kind != 'host':
-            bench.cast(MasakariManager(driver=bench.driver), notification)
+            bench.cast(bench.manager(), notification)
 
         assert bench.notification(notification).status == 'error'
         assert nova_text.format(**IDS) in caplog.text

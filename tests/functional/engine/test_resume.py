@@ -2,20 +2,17 @@
 has stopped, and undoing the server locks it took, never an operator's."""
 import subprocess
 import time
-import uuid
 
 import pytest
 
 from masakari.db import api as db
 from masakari.engine import locks
 from masakari.engine.drivers.taskflow import host_failure
-from masakari.engine.manager import MasakariManager
 from tests.support import api_server
 from tests.support import e2e
 from tests.support import recovery
 from tests.support.e2e import HA
 from tests.support.scenarios import IDS
-from tests.support.scenarios import raised
 
 OPERATOR_REASON = 'disk check by the operator'
 STOPPED = {'event': 'STOPPED', 'host_status': 'NORMAL', 'cluster_status': 'OFFLINE'}
@@ -28,15 +25,13 @@ def run_host_recovery(bench, notification: str, vmoves: dict[str, str]) -> None:
         db.vmove_create(bench.context, {
             'notification_uuid': notification, 'instance_uuid': IDS[name],
             'instance_name': name, 'source_host': 'h1', 'status': status})
-    bench.fail_host('h1')
-    assert raised(lambda: bench.driver.execute_host_failure(
-        bench.context, 'h1', 'auto', notification,
-        update_host_method=bench.update_host)) is None
+    bench.cast(bench.manager(), notification)
+    assert bench.notification(notification).status == 'finished'
 
 
 def test_resumed_recovery_unlocks_only_the_servers_it_had_locked(tmp_path):
     with recovery.bench(tmp_path) as bench:
-        notification = str(uuid.uuid4())
+        notification = bench.notify('COMPUTE_HOST', STOPPED)
         for name in ('i1', 'i2', 'i3'):
             bench.add_server(name)
         # i1: locked by the dead engine, which died before asking Nova to
@@ -59,7 +54,7 @@ def test_resumed_recovery_unlocks_only_the_servers_it_had_locked(tmp_path):
 def test_servers_are_locked_with_a_reason_naming_the_notification(tmp_path):
     with recovery.bench(tmp_path) as bench:
         bench.add_server('i1')
-        notification = str(uuid.uuid4())
+        notification = bench.notify('COMPUTE_HOST', STOPPED)
         run_host_recovery(bench, notification, {})
         locks = [call for call in bench.sim.calls.since(0) if call['action'] == 'lock']
         assert [call['body'] for call in locks] == [
@@ -93,7 +88,7 @@ def test_a_coordination_backend_down_postpones_resuming(tmp_path, lost_backend):
             pass
         server.terminate()
         server.wait()
-        manager = MasakariManager(driver=bench.driver)
+        manager = bench.manager()
         # Once the backend counts as down (2 s), each pass gives up at once.
         time.sleep(3)
         manager._resume_abandoned_notifications(bench.context)

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from oslo_config import cfg
 from oslo_log import log as logging
 
-from masakari import compute
 from masakari import exception
 from masakari.engine import progress
 from masakari.engine.drivers.taskflow import base
@@ -28,11 +27,11 @@ _INSTANCE_OUTCOMES = (exception.SkipInstanceRecoveryException,
 
 
 class TaskFlowDriver:
-    def __init__(self):
+    def __init__(self, env):
         if not CONF.taskflow.connection:
             raise exception.InvalidConfiguration(
                 '[taskflow] connection should be configured to use this driver.')
-        self.novaclient = compute.API()
+        self.env = env
 
     # -- host failure -----------------------------------------------------------
 
@@ -74,8 +73,8 @@ class TaskFlowDriver:
     def _run_auto_flow(self, context, host_name: str, notification_uuid: str) -> None:
         flow = base.build_flow(
             base.HOST_ACTION, CONF.taskflow_driver_recovery_flows.host_auto_failure_recovery_tasks,
-            context=context, novaclient=self.novaclient, update_host_method=None)
-        base.run_flow(flow, base.HOST_ACTION, notification_uuid,
+            context=context, env=self.env, update_host_method=None)
+        base.run_flow(self.env, flow, base.HOST_ACTION, notification_uuid,
                       {'host_name': host_name, 'notification_uuid': notification_uuid})
 
     def _run_rh_flow(self, context, host_name: str, notification_uuid: str,
@@ -85,10 +84,10 @@ class TaskFlowDriver:
             raise exception.ReservedHostsUnavailable()
         flow = base.build_flow(
             base.HOST_ACTION, CONF.taskflow_driver_recovery_flows.host_rh_failure_recovery_tasks,
-            rh_retry=True, context=context, novaclient=self.novaclient,
+            rh_retry=True, context=context, env=self.env,
             update_host_method=update_host_method)
         try:
-            base.run_flow(flow, base.HOST_ACTION, notification_uuid,
+            base.run_flow(self.env, flow, base.HOST_ACTION, notification_uuid,
                           {'host_name': host_name, 'notification_uuid': notification_uuid,
                            'reserved_host_list': reserved_host_list})
         except exception.LockAlreadyAcquired as error:
@@ -104,13 +103,13 @@ class TaskFlowDriver:
             flow = base.build_flow(
                 base.INSTANCE_ACTION,
                 CONF.taskflow_driver_recovery_flows.instance_failure_recovery_tasks,
-                context=context, novaclient=self.novaclient)
+                context=context, env=self.env)
         except Exception as error:
             raise exception.MasakariException(
                 'Failed to create instance failure flow for notification '
                 f"'{notification_uuid}'.") from error
         try:
-            base.run_flow(flow, base.INSTANCE_ACTION, notification_uuid,
+            base.run_flow(self.env, flow, base.INSTANCE_ACTION, notification_uuid,
                           {'instance_uuid': instance_uuid,
                            'notification_uuid': notification_uuid})
         except _INSTANCE_OUTCOMES:
@@ -133,13 +132,13 @@ class TaskFlowDriver:
             flow = base.build_flow(
                 base.PROCESS_ACTION,
                 CONF.taskflow_driver_recovery_flows.process_failure_recovery_tasks,
-                context=context, novaclient=self.novaclient)
+                context=context, env=self.env)
         except Exception as error:
             raise exception.MasakariException(
                 'Failed to create process failure flow for notification '
                 f"'{notification_uuid}'.") from error
         try:
-            base.run_flow(flow, base.PROCESS_ACTION, notification_uuid,
+            base.run_flow(self.env, flow, base.PROCESS_ACTION, notification_uuid,
                           {'process_name': process_name, 'host_name': host_name,
                            'notification_uuid': notification_uuid})
         except exception.ProcessRecoveryFailureException:

@@ -2,7 +2,6 @@
 lines, building a flow from the configured task names, and running it with
 its progress persisted in the notification's logbook."""
 import contextlib
-import functools
 from typing import Any
 
 import taskflow.engines
@@ -15,14 +14,12 @@ from taskflow import states
 from taskflow import task
 from taskflow.listeners import base as listeners_base
 from taskflow.patterns import linear_flow
-from taskflow.persistence import backends
 from taskflow.persistence import models
 from taskflow.utils import misc
 
 from masakari import exception
 from masakari.compute import errors as compute_errors
 from masakari.engine import progress as engine_progress
-from masakari.engine import waits
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -38,21 +35,24 @@ RH_RETRY = 'retry_instance_evacuate_engine_retry'
 
 class MasakariTask(task.Task):
     """A recovery task: atom named after its class, with the context and the
-    Nova API it works with, recording progress lines operators read as
+    environment it works in (``novaclient`` is the environment's Nova, the
+    name plug-in tasks know), recording progress lines operators read as
     ``recovery_workflow_details``."""
 
-    def __init__(self, context, novaclient):
+    def __init__(self, context, novaclient, env):
         super().__init__(name=type(self).__name__)
         self.context = context
         self.novaclient = novaclient
+        self.env = env
         # Kept on the task, so that the attempts of an RH retry within one
         # engine run add to the same list (as upstream).
         self.progress_lines: list[dict] = []
 
     def update_details(self, message: str, progress: float = 0.0) -> None:
-        self.progress_lines.append({'timestamp': str(waits.utcnow()),
+        self.progress_lines.append({'timestamp': str(self.env.utcnow()),
                                     'progress': progress, 'message': message})
         self.update_progress(progress, progress_details=list(self.progress_lines))
+        self.env.progress(self.name, message)
 
     def update_progress(self, progress: float, **details: Any) -> None:
         # taskflow's own update_progress no longer forwards details; the engine
@@ -62,16 +62,16 @@ class MasakariTask(task.Task):
         self.notifier.notify(task.EVENT_UPDATE_PROGRESS, {'progress': progress, **details})
 
 
-def load_tasks(names: list[str], **task_kwargs: Any) -> list[task.Task]:
+def load_tasks(names: list[str], context, env, **task_kwargs: Any) -> list[task.Task]:
     """The tasks registered under ``names``, in that order; stevedore warns
     about (and skips) names nobody registered."""
     manager = named.NamedExtensionManager(
-        engine_progress.TASKS_GROUP, names=names, name_order=True,
-        invoke_on_load=True, invoke_kwds=task_kwargs)
+        engine_progress.TASKS_GROUP, names=names, name_order=True, invoke_on_load=True,
+        invoke_kwds={'context': context, 'novaclient': env.nova, 'env': env, **task_kwargs})
     return [extension.obj for extension in manager]
 
 
-def build_flow(action: str, flow_tasks: dict, rh_retry: bool = False,
+def build_flow(action: str, flow_tasks: dict, context, env, rh_retry: bool = False,
                **task_kwargs: Any) -> linear_flow.Flow:
     """The outer flow of ``action``: the ``pre``, ``main`` and ``post`` task
     lists of a ``[taskflow_driver_recovery_flows]`` option, each a linear
@@ -84,14 +84,9 @@ def build_flow(action: str, flow_tasks: dict, rh_retry: bool = False,
                 name=RH_RETRY, provides='reserved_host', rebind=['reserved_host_list']))
         else:
             sub_flow = linear_flow.Flow(f'{part}_tasks')
-        sub_flow.add(*load_tasks(flow_tasks[part], **task_kwargs))
+        sub_flow.add(*load_tasks(flow_tasks[part], context, env, **task_kwargs))
         outer.add(sub_flow)
     return outer
-
-
-@functools.cache
-def _backend(connection: str):
-    return backends.fetch({'connection': connection})
 
 
 def _logbook(backend, notification_uuid: str, action: str) -> models.LogBook:
@@ -105,11 +100,11 @@ def _logbook(backend, notification_uuid: str, action: str) -> models.LogBook:
             return book
 
 
-def run_flow(flow: linear_flow.Flow, action: str, notification_uuid: str,
+def run_flow(env, flow: linear_flow.Flow, action: str, notification_uuid: str,
              store: dict) -> None:
     """Run ``flow`` as a new flow record of the notification's logbook;
     raises what the failing task raised once the flow has reverted."""
-    backend = _backend(CONF.taskflow.connection)
+    backend = env.flow_backend()
     book = _logbook(backend, notification_uuid, action)
     engine = taskflow.engines.load(flow, store=store, book=book, backend=backend,
                                    engine='serial')

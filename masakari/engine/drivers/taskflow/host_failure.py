@@ -1,16 +1,12 @@
 """Tasks of the host failure flow: disable the failed host's compute service,
 record the instances to move (vmoves), evacuate them in parallel."""
 from collections.abc import Callable
-from concurrent import futures
 
 from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_utils import strutils
 
 from masakari import exception
-from masakari.db import api as db
-from masakari.engine import locks
-from masakari.engine import waits
 from masakari.engine.drivers.taskflow import base
 
 CONF = cfg.CONF
@@ -29,8 +25,8 @@ class HostFailureTask(base.MasakariTask):
     ``reserved`` flag of a host chosen as evacuation target (None in the auto
     flow)."""
 
-    def __init__(self, context, novaclient, update_host_method: Callable | None = None):
-        super().__init__(context, novaclient)
+    def __init__(self, context, novaclient, env, update_host_method: Callable | None = None):
+        super().__init__(context, novaclient, env)
         self.update_host_method = update_host_method
 
 
@@ -43,7 +39,7 @@ class DisableComputeServiceTask(HostFailureTask):
         wait = CONF.wait_period_after_service_update
         LOG.info('Sleeping %s sec before starting recovery thread until nova '
                  'recognizes the node down.', wait)
-        waits.sleep(wait)
+        self.env.sleep(wait)
         self.update_details(f"Disabled compute service on host: '{host_name}'", 1.0)
 
 
@@ -70,12 +66,12 @@ class PrepareHAEnabledInstancesTask(HostFailureTask):
             raise exception.SkipHostRecoveryException(message)
         # A run resumed after an engine died finds vmoves still to do; their
         # instances are moved by those, never by a second vmove.
-        in_hand = {vmove.instance_uuid for vmove in db.vmoves_of_notification(
+        in_hand = {vmove.instance_uuid for vmove in self.env.db.vmoves_of_notification(
             self.context, notification_uuid) if vmove.status in UNDONE}
         for server in candidates:
             if server.id in in_hand:
                 continue
-            db.vmove_create(self.context, {
+            self.env.db.vmove_create(self.context, {
                 'notification_uuid': notification_uuid, 'instance_uuid': server.id,
                 'instance_name': server.name, 'source_host': host_name})
         ids = ','.join(server.id for server in candidates)
@@ -103,14 +99,14 @@ class EvacuateInstancesTask(HostFailureTask):
                 reserved_host: str | None = None) -> None:
         # Newest vmove first: instances recorded last (non-HA) move first,
         # as upstream does.
-        vmoves = [vmove for vmove in db.vmoves_of_notification(self.context, notification_uuid)
-                  if vmove.status in UNDONE]
+        vmoves = [vmove for vmove in self.env.db.vmoves_of_notification(
+            self.context, notification_uuid) if vmove.status in UNDONE]
         ids = ','.join(vmove.instance_uuid for vmove in vmoves)
         self.update_details(f"Start evacuation of instances from failed host '{host_name}', "
                             f"instance uuids are: '{ids}'")
         if reserved_host:
             # One evacuation batch per reserved host at a time.
-            with locks.lock(f'masakari-{reserved_host}', blocking=False):
+            with self.env.locks.lock(f'masakari-{reserved_host}', blocking=False):
                 self._enable_reserved_host(host_name, reserved_host)
                 self._evacuate_all(vmoves, reserved_host)
         else:
@@ -141,18 +137,17 @@ class EvacuateInstancesTask(HostFailureTask):
                                 0.3)
 
     def _evacuate_all(self, vmoves: list, reserved_host: str | None) -> None:
-        with futures.ThreadPoolExecutor(CONF.host_failure_recovery_threads) as pool:
-            for vmove in vmoves:
-                self.update_details(f"Evacuation of instance started: '{vmove.instance_uuid}'",
-                                    0.5)
-                evacuation = InstanceEvacuation(self.context, self.novaclient, vmove,
-                                                reserved_host)
-                pool.submit(evacuation.run_logged)
+        evacuations = []
+        for vmove in vmoves:
+            self.update_details(f"Evacuation of instance started: '{vmove.instance_uuid}'", 0.5)
+            evacuations.append(InstanceEvacuation(self.context, self.env, vmove,
+                                                  reserved_host).run_logged)
+        self.env.run_concurrently(evacuations, CONF.host_failure_recovery_threads)
 
     def _report(self, host_name: str, notification_uuid: str) -> None:
         # All vmoves of the notification count, those of earlier attempts
         # too: one failure fails every later run (upstream behaviour).
-        vmoves = db.vmoves_of_notification(self.context, notification_uuid)
+        vmoves = self.env.db.vmoves_of_notification(self.context, notification_uuid)
         succeeded = sorted(v.instance_uuid for v in vmoves if v.status == 'succeeded')
         failed = [v.instance_uuid for v in vmoves if v.status == 'failed']
         if succeeded:
@@ -196,9 +191,10 @@ class InstanceEvacuation:
     """Moves one instance of a vmove off the failed host and confirms it,
     leaving the instance in the state it was in (stopped and error stay so)."""
 
-    def __init__(self, context, novaclient, vmove, reserved_host: str | None):
+    def __init__(self, context, env, vmove, reserved_host: str | None):
         self.context = context
-        self.novaclient = novaclient
+        self.env = env
+        self.novaclient = env.nova
         self.vmove = vmove
         self.reserved_host = reserved_host
         self.server_id = vmove.instance_uuid
@@ -237,7 +233,7 @@ class InstanceEvacuation:
             LOG.warning('Evacuation of instance %s failed: %s', self.server_id, error)
             self._update_vmove(status='failed', message=str(error))
         finally:
-            self._update_vmove(end_time=waits.utcnow())
+            self._update_vmove(end_time=self.env.utcnow())
             if not was_locked:
                 self._unlock()
 
@@ -253,7 +249,7 @@ class InstanceEvacuation:
     def _evacuate_and_confirm(self, instance) -> None:
         original_state = instance.vm_state
         instance, stop_after = self._make_evacuable(instance)
-        self._update_vmove(status='ongoing', start_time=waits.utcnow())
+        self._update_vmove(status='ongoing', start_time=self.env.utcnow())
         self.novaclient.evacuate_instance(self.context, self.server_id,
                                           target=self.reserved_host)
         self._wait_for_evacuation(instance.vm_state)
@@ -305,13 +301,13 @@ class InstanceEvacuation:
                 old_state == ERROR and server.vm_state == ACTIVE)
             return server.hypervisor_hostname != self.vmove.source_host and same_state
 
-        if not waits.wait_until(moved, CONF.wait_period_after_evacuation,
+        if not self.env.wait_until(moved, CONF.wait_period_after_evacuation,
                                 CONF.verify_interval):
             raise _Timeout(f"Timeout for instance '{self.server_id}' evacuation.")
 
     def _stop_and_wait(self) -> None:
         self.novaclient.stop_server(self.context, self.server_id)
-        if not waits.wait_until(lambda: self._get().vm_state == STOPPED,
+        if not self.env.wait_until(lambda: self._get().vm_state == STOPPED,
                                 CONF.wait_period_after_power_off, CONF.verify_interval):
             raise _Timeout(f"Instance '{self.server_id}' is successfully evacuated but "
                            'timeout to stop.')
@@ -320,4 +316,4 @@ class InstanceEvacuation:
         return self.novaclient.get_server(self.context, self.server_id)
 
     def _update_vmove(self, **values) -> None:
-        db.vmove_update(self.context, self.vmove.uuid, values)
+        self.env.db.vmove_update(self.context, self.vmove.uuid, values)

@@ -5,7 +5,6 @@ from oslo_log import log as logging
 from oslo_utils import strutils
 
 from masakari import exception
-from masakari.engine import waits
 from masakari.engine.drivers.taskflow import base
 
 CONF = cfg.CONF
@@ -33,7 +32,7 @@ class StopInstanceTask(base.MasakariTask):
             raise exception.IgnoreInstanceRecoveryException(message)
         if server.vm_state != STOPPED:
             self._stop(instance_uuid, server.vm_state)
-        if not waits.wait_until(lambda: self._vm_state(instance_uuid) == STOPPED,
+        if not self.env.wait_until(lambda: self._vm_state(instance_uuid) == STOPPED,
                                 CONF.wait_period_after_power_off, CONF.verify_interval):
             message = f'Failed to stop instance {instance_uuid}'
             self.update_details(message, 1.0)
@@ -77,7 +76,7 @@ class ConfirmInstanceActiveTask(base.MasakariTask):
         def active() -> bool:
             return self.novaclient.get_server(self.context, instance_uuid).vm_state == ACTIVE
 
-        if not waits.wait_until(active, CONF.wait_period_after_power_on, CONF.verify_interval):
+        if not self.env.wait_until(active, CONF.wait_period_after_power_on, CONF.verify_interval):
             message = f'Failed to start instance {instance_uuid}'
             self.update_details(message, 1.0)
             raise exception.InstanceRecoveryFailureException(message)

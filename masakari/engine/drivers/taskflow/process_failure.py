@@ -4,7 +4,6 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from masakari import exception
-from masakari.engine import waits
 from masakari.engine.drivers.taskflow import base
 
 CONF = cfg.CONF
@@ -31,7 +30,7 @@ class ConfirmComputeNodeDisabledTask(base.MasakariTask):
         def disabled() -> bool:
             return self.novaclient.is_service_disabled(self.context, host_name, process_name)
 
-        if not waits.wait_until(disabled, CONF.wait_period_after_service_update,
+        if not self.env.wait_until(disabled, CONF.wait_period_after_service_update,
                                 CONF.verify_interval):
             message = f'Failed to disable service {process_name}'
             self.update_details(message, 1.0)
