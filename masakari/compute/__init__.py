@@ -6,10 +6,10 @@ Calls go through one shared openstacksdk connection (see
 recovery engine; the API service only checks that compute hosts exist.
 """
 from masakari.compute.api import API
+from masakari.compute.api import check_compute_host_exists
+from masakari.compute.api import find_compute_service
 from masakari.compute.client import get_connection
 from masakari.compute.client import reset
-from masakari.compute.services import check_compute_host_exists
-from masakari.compute.services import find_compute_service
 
 __all__ = ['API', 'check_compute_host_exists', 'find_compute_service', 'get_connection',
            'reset']

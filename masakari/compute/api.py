@@ -1,12 +1,19 @@
-"""The Nova operations of the recovery engine: servers, compute services,
-evacuation, server state and power, and host aggregates."""
+"""The Nova operations of masakari: servers, compute services, evacuation,
+server state and power, and host aggregates.
+
+Every request goes through :func:`_call`, on the shared connection of
+:mod:`masakari.compute.client`, and Nova's JSON answers become openstacksdk
+resources, whose attributes name Nova's fields (``vm_state`` for
+``OS-EXT-STS:vm_state``, ``hypervisor_hostname`` for
+``OS-EXT-SRV-ATTR:hypervisor_hostname``, ...).
+"""
 from openstack import exceptions as sdk_exceptions
 from openstack.compute.v2.aggregate import Aggregate
 from openstack.compute.v2.server import Server
 from openstack.compute.v2.service import Service
 
 from masakari import context as masakari_context
-from masakari.compute import services
+from masakari import exception
 from masakari.compute.client import get_connection
 from masakari.compute.errors import translate_errors
 
@@ -15,15 +22,54 @@ from masakari.compute.errors import translate_errors
 LOCKED_REASON_MICROVERSION = '2.73'
 
 
-def _compute(context: masakari_context.RequestContext):
-    return get_connection(context.request_id).compute
+def _call(request_id: str | None, method: str, path: str, body: dict | None = None,
+          query: dict | None = None, microversion: str | None = None) -> dict | None:
+    """Send one request to Nova and return its decoded JSON answer (None when empty).
 
-
-def _send(context: masakari_context.RequestContext, method: str, path: str,
-          body: dict) -> None:
-    """A request with exactly ``body``, at the connection's microversion."""
-    response = _compute(context).request(path, method, json=body)
+    ``body`` is sent exactly as given, at ``microversion`` or else the
+    connection's; Nova's refusals raise openstacksdk's HttpException
+    subclasses, which :func:`translate_errors` turns into masakari's.
+    """
+    options = {}
+    if body is not None:
+        options['json'] = body
+    if query is not None:
+        options['params'] = query
+    # Passing microversion=None would send no microversion header at all.
+    if microversion is not None:
+        options['microversion'] = microversion
+    response = get_connection(request_id).compute.request(path, method, **options)
     sdk_exceptions.raise_from_response(response)
+    return response.json() if response.content else None
+
+
+def _server_action(context: masakari_context.RequestContext, server_id: str, action: dict,
+                   microversion: str | None = None) -> None:
+    _call(context.request_id, 'POST', f'/servers/{server_id}/action', action,
+          microversion=microversion)
+
+
+@translate_errors
+def find_compute_service(host_name: str, binary: str = 'nova-compute',
+                         request_id: str | None = None) -> Service:
+    """The ``binary`` service Nova runs on exactly ``host_name``.
+
+    ``GET /os-services?binary=<binary>&host=<host_name>``; raises
+    ComputeNotFoundByName when there is none.
+    """
+    answer = _call(request_id, 'GET', '/os-services',
+                   query={'binary': binary, 'host': host_name})
+    # Compare again here: a Nova that filters host names case-insensitively
+    # must not make "Node1" pass for "node1".
+    for service in answer['services']:
+        if service['host'] == host_name and service['binary'] == binary:
+            return Service.existing(**service)
+    raise exception.ComputeNotFoundByName(compute_name=host_name)
+
+
+def check_compute_host_exists(host_name: str, request_id: str | None = None) -> None:
+    """Raise ComputeNotFoundByName unless Nova has a nova-compute on ``host_name``."""
+    find_compute_service(host_name, request_id=request_id)
 
 
 class API:
@@ -48,23 +94,20 @@ class API:
     @translate_errors
     def get_servers(self, context: masakari_context.RequestContext, host: str) -> list[Server]:
         """All tenants' servers whose compute host is ``host``, Nova's first page only."""
-        # The SDK's host= is a client-side filter on a field Nova does not
-        # return, so it matches nothing; compute_host= sends Nova's ?host=.
-        # paginated=False: one request, as upstream (Nova's max_limit applies).
-        servers = _compute(context).servers(details=True, all_projects=True,
-                                            compute_host=host, paginated=False)
-        return list(servers)
+        # One request, as upstream: Nova's max_limit caps the answer.
+        answer = _call(context.request_id, 'GET', '/servers/detail',
+                       query={'host': host, 'all_tenants': True})
+        return [Server.existing(**server) for server in answer['servers']]
 
     @translate_errors
     def get_server(self, context: masakari_context.RequestContext, server_id: str) -> Server:
-        # Not the SDK's get_server: its errors all read "No Server found for
-        # <id>", a 500 or a 401 too.
-        return Server(id=server_id).fetch(_compute(context))
+        answer = _call(context.request_id, 'GET', f'/servers/{server_id}')
+        return Server.existing(**answer['server'])
 
     def find_compute_service(self, context: masakari_context.RequestContext, host: str,
                              binary: str = 'nova-compute') -> Service:
         """The ``binary`` service on ``host``; ComputeNotFoundByName when Nova has none."""
-        return services.find_compute_service(host, binary, request_id=context.request_id)
+        return find_compute_service(host, binary, request_id=context.request_id)
 
     def is_service_disabled(self, context: masakari_context.RequestContext, host: str,
                             binary: str) -> bool:
@@ -83,65 +126,58 @@ class API:
         body = {'status': 'enabled' if enable else 'disabled'}
         if not enable and reason:
             body['disabled_reason'] = reason
-        # Not the SDK's enable_service/disable_service: they send nothing
-        # when the service already has that status (no dirty attribute).
-        _send(context, 'PUT', f'/os-services/{service.id}', body)
+        _call(context.request_id, 'PUT', f'/os-services/{service.id}', body)
 
     @translate_errors
     def evacuate_instance(self, context: masakari_context.RequestContext, server_id: str,
                           target: str | None = None) -> None:
         """Evacuate through the scheduler, to ``target`` when given (never forced)."""
-        _compute(context).evacuate_server(server_id, host=target)
+        _server_action(context, server_id, {'evacuate': {} if target is None else {'host': target}})
 
     @translate_errors
     def reset_instance_state(self, context: masakari_context.RequestContext, server_id: str,
                              status: str = 'error') -> None:
-        _compute(context).reset_server_state(server_id, status)
+        _server_action(context, server_id, {'os-resetState': {'state': status}})
 
     @translate_errors
     def stop_server(self, context: masakari_context.RequestContext, server_id: str) -> None:
-        _compute(context).stop_server(server_id)
+        _server_action(context, server_id, {'os-stop': None})
 
     @translate_errors
     def start_server(self, context: masakari_context.RequestContext, server_id: str) -> None:
-        _compute(context).start_server(server_id)
+        _server_action(context, server_id, {'os-start': None})
 
     @translate_errors
     def lock_server(self, context: masakari_context.RequestContext, server_id: str,
                     reason: str | None = None) -> None:
         """Lock the server, with ``reason`` as its ``locked_reason`` when given."""
         if reason is None:
-            _compute(context).lock_server(server_id)
-            return
-        response = _compute(context).post(
-            f'/servers/{server_id}/action', json={'lock': {'locked_reason': reason}},
-            microversion=LOCKED_REASON_MICROVERSION)
-        sdk_exceptions.raise_from_response(response)
+            _server_action(context, server_id, {'lock': None})
+        else:
+            _server_action(context, server_id, {'lock': {'locked_reason': reason}},
+                           microversion=LOCKED_REASON_MICROVERSION)
 
     @translate_errors
     def get_server_lock(self, context: masakari_context.RequestContext,
                         server_id: str) -> tuple[bool, str | None]:
         """Whether the server is locked, and its ``locked_reason``."""
-        response = _compute(context).get(f'/servers/{server_id}',
-                                         microversion=LOCKED_REASON_MICROVERSION)
-        sdk_exceptions.raise_from_response(response)
-        server = response.json()['server']
+        server = _call(context.request_id, 'GET', f'/servers/{server_id}',
+                       microversion=LOCKED_REASON_MICROVERSION)['server']
         return bool(server.get('locked')), server.get('locked_reason')
 
     @translate_errors
     def unlock_server(self, context: masakari_context.RequestContext, server_id: str) -> None:
-        _compute(context).unlock_server(server_id)
+        _server_action(context, server_id, {'unlock': None})
 
     @translate_errors
     def get_aggregate_list(self, context: masakari_context.RequestContext) -> list[Aggregate]:
-        return list(_compute(context).aggregates())
+        answer = _call(context.request_id, 'GET', '/os-aggregates')
+        return [Aggregate.existing(**aggregate) for aggregate in answer['aggregates']]
 
     @translate_errors
     def add_host(self, context: masakari_context.RequestContext, host: str,
                  aggregate: Aggregate | int | str) -> None:
         """Add ``host`` to ``aggregate`` (object or id); Conflict when already a member."""
-        # Not the SDK's add_host_to_aggregate: it drops the microversion
-        # header, so Nova would answer at 2.1.
         aggregate_id = getattr(aggregate, 'id', aggregate)
-        _send(context, 'POST', f'/os-aggregates/{aggregate_id}/action',
+        _call(context.request_id, 'POST', f'/os-aggregates/{aggregate_id}/action',
               {'add_host': {'host': host}})
