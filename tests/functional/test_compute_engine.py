@@ -11,7 +11,7 @@ from masakari import compute
 from masakari import context as masakari_context
 from masakari import exception
 from masakari.conf import CONF
-from masakari.engine import waits
+from tests.support.recovery import FakeClockEnvironment
 
 REQUEST_ID = 'req-3f0c2a52-9c1e-4f07-a0a4-6f4a0d1e2b11'
 
@@ -60,11 +60,9 @@ def ctx():
 
 
 @pytest.fixture
-def engine_clock(clock):
-    """The engine's waits on the stand-in's clock."""
-    previous = waits.set_clock(clock)
-    yield clock
-    waits.set_clock(previous)
+def engine(clock):
+    """An engine environment whose waits run on the stand-in's clock."""
+    return FakeClockEnvironment(clock)
 
 
 def nova_calls(sim, since=0):
@@ -337,44 +335,44 @@ def test_nova_errors_are_translated(sim, api, ctx, status, expected_type, expect
 # -- waiting on simulated time -----------------------------------------------------
 
 
-def test_engine_waits_see_evacuations_land_without_real_waiting(sim, api, ctx, engine_clock):
+def test_engine_waits_see_evacuations_land_without_real_waiting(sim, api, ctx, engine, clock):
     server = server_on_h1(sim)
     sim.cloud.host_down('h1')
-    started_real, started_fake = time.monotonic(), engine_clock.monotonic()
+    started_real, started_fake = time.monotonic(), clock.monotonic()
 
     api.evacuate_instance(ctx, server.id)
-    moved = waits.wait_until(lambda: api.get_server(ctx, server.id).hypervisor_hostname != 'h1',
+    moved = engine.wait_until(lambda: api.get_server(ctx, server.id).hypervisor_hostname != 'h1',
                              timeout=90, interval=1)
 
     assert moved
-    assert 30 <= engine_clock.monotonic() - started_fake <= 31
+    assert 30 <= clock.monotonic() - started_fake <= 31
     assert time.monotonic() - started_real < 10
     polls = [c for c in sim.calls.since(0) if c['path'] == f'/servers/{server.id}']
     assert len(polls) == 31
 
 
-def test_engine_waits_time_out_on_a_stuck_evacuation(sim, api, ctx, engine_clock):
+def test_engine_waits_time_out_on_a_stuck_evacuation(sim, api, ctx, engine, clock):
     server = server_on_h1(sim, evacuation='stuck')
     sim.cloud.host_down('h1')
     api.evacuate_instance(ctx, server.id)
-    assert not waits.wait_until(
+    assert not engine.wait_until(
         lambda: api.get_server(ctx, server.id).hypervisor_hostname != 'h1',
         timeout=90, interval=1)
     assert api.get_server(ctx, server.id).task_state == 'rebuilding'
 
 
 def test_an_evacuation_to_a_failing_host_ends_in_error_on_the_source(sim, api, ctx,
-                                                                     engine_clock):
+                                                                     engine, clock):
     sim.cloud.hosts['h3'].evacuations_fail = True
     server = server_on_h1(sim)
     sim.cloud.host_down('h1')
     api.evacuate_instance(ctx, server.id, 'h3')
-    assert waits.wait_until(lambda: api.get_server(ctx, server.id).task_state is None,
+    assert engine.wait_until(lambda: api.get_server(ctx, server.id).task_state is None,
                             timeout=90, interval=1)
     failed = api.get_server(ctx, server.id)
     assert (failed.vm_state, failed.hypervisor_hostname) == ('error', 'h1')
 
     api.evacuate_instance(ctx, server.id, 'h2')
-    engine_clock.sleep(30)
+    clock.sleep(30)
     moved = api.get_server(ctx, server.id)
     assert (moved.vm_state, moved.hypervisor_hostname) == ('active', 'h2')
