@@ -1,8 +1,13 @@
-"""masakari-manage: database maintenance.
+"""masakari-manage: database maintenance, and rehearsing recoveries.
 
     masakari-manage [oslo options] db sync [VERSION | --version VERSION]
     masakari-manage [oslo options] db version
     masakari-manage [oslo options] db purge [--age_in_days N] [--max_rows M]
+    masakari-manage [oslo options] scenario run [--write] DIR [DIR ...]
+
+``scenario run`` replays scenario folders (doc/source/scenarios.rst) on a
+simulated cloud, with the options of the configuration files read, and
+touches nothing real.
 
 Exit codes: 0 success, 1 handled error (message on stderr), 2 usage error.
 """
@@ -23,7 +28,7 @@ from masakari.db import purge
 
 CONF = masakari_conf.CONF
 MAX_INT = 2 ** 31 - 1
-CATEGORIES = ('db',)
+CATEGORIES = ('db', 'scenario')
 
 
 def version_string() -> str:
@@ -76,7 +81,25 @@ def _db_purge() -> int:
     return 0
 
 
+def _scenario_run() -> int:
+    # Imported here: only this command needs the simulated world.
+    from masakari.scenario import runner
+    args = CONF.category
+    return runner.command(args.folders, args.write)
+
+
 def _add_category_parsers(subparsers: argparse._SubParsersAction) -> None:
+    scenario = subparsers.add_parser(
+        'scenario', help='Rehearse recoveries on a simulated cloud.')
+    scenario_actions = scenario.add_subparsers(dest='action', metavar='<action>')
+    scenario_actions.required = True
+    run = scenario_actions.add_parser(
+        'run', help='Run scenario folders and print what the engine would do.')
+    run.add_argument('folders', nargs='+', metavar='DIR')
+    run.add_argument('--write', action='store_true',
+                     help="Also write each folder's log as its expected.log.")
+    run.set_defaults(action_fn=_scenario_run)
+
     db = subparsers.add_parser('db', help='Database maintenance.')
     actions = db.add_subparsers(dest='action', metavar='<action>')
     actions.required = True

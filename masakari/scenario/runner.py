@@ -372,7 +372,7 @@ class Run:
         with _options(self.scenario.cloud.get('config')), _captured_logs(self.world):
             try:
                 self._seed()
-                for name in self.scenario.cloud.get('engines') or ['engine']:
+                for name in self.scenario.cloud.get('engines', ['engine']) or []:
                     self._start_engine(name)
                 happenings = [scheduler.spawn(self.world_owner, self._happen(event),
                                               delay=event.at)
@@ -440,9 +440,10 @@ def compare(folder: pathlib.Path, lines: list[str]) -> list[str]:
 
 
 def command(folders: list[str], write: bool = False) -> int:
-    """Run each folder and print its log; with ``write`` also save it as the
-    folder's expected.log. Returns 1 when a run differs from its
-    expected.log or a folder is not valid, else 0."""
+    """Run each folder and print its log; with ``write``, or when the folder
+    has none yet, also save it as the folder's expected.log (to be
+    reviewed). Returns 1 when a run differs from its expected.log or a
+    folder is not valid, else 0."""
     status = 0
     for folder in map(pathlib.Path, folders):
         try:
@@ -453,9 +454,10 @@ def command(folders: list[str], write: bool = False) -> int:
             continue
         print(f'# {folder}')
         print('\n'.join(lines))
-        if write:
+        if write or not (folder / EXPECTED).exists():
             (folder / EXPECTED).write_text('\n'.join(lines) + '\n')
-        elif (folder / EXPECTED).exists():
+            print(f'# written to {folder / EXPECTED}: review it')
+        else:
             difference = compare(folder, lines)
             if difference:
                 print('\n'.join(difference))
