@@ -49,6 +49,9 @@ def server_id(name: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f'novasim/{name}'))
 
 
+IDS = {name: server_id(name) for name in ('i1', 'i2', 'i3')}
+
+
 class FakeClockEnvironment(Environment):
     """The real environment, but on the stand-in's fake clock."""
 

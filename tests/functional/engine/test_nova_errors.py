@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from tests.support import recovery
-from tests.support.scenarios import IDS
+from tests.support.recovery import IDS
 
 HOST_STOPPED = {'event': 'STOPPED', 'host_status': 'NORMAL', 'cluster_status': 'ONLINE'}
 # Short enough for a delayed answer to cost little real time.

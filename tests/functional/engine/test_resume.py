@@ -12,7 +12,7 @@ from tests.support import api_server
 from tests.support import e2e
 from tests.support import recovery
 from tests.support.e2e import HA
-from tests.support.scenarios import IDS
+from tests.support.recovery import IDS
 
 OPERATOR_REASON = 'disk check by the operator'
 STOPPED = {'event': 'STOPPED', 'host_status': 'NORMAL', 'cluster_status': 'OFFLINE'}
