@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from oslo_config import cfg
 
+from masakari import conf as masakari_conf
 from masakari import context as masakari_context
 from masakari import exception
 from masakari import objects
@@ -29,11 +30,16 @@ from masakari.scenario.world import SimulatedEnvironment
 from masakari.scenario.world import World
 from masakari.scenario.world import stable_uuid
 
-CONF = cfg.CONF
+CONF = masakari_conf.CONF
 # A run stops at the latest after this much virtual time.
 LONGEST_RUN = 24 * 3600.0
 FINAL = ('finished', 'ignored', 'failed')
 EXPECTED = 'expected.log'
+CLOUD_KEYS = {'config', 'segments', 'compute_hosts', 'servers', 'aggregates', 'nova_timings',
+              'engines'}
+SEGMENT_KEYS = {'name', 'recovery_method', 'enabled', 'hosts'}
+HOST_KEYS = {'name', 'reserved', 'on_maintenance'}
+COMPUTE_HOST_KEYS = {'service', 'disabled_reason', 'down', 'max_servers', 'evacuations_fail'}
 
 
 class ScenarioError(Exception):
@@ -70,6 +76,10 @@ def load(folder: pathlib.Path) -> Scenario:
         raise ScenarioError(f'{folder}/cloud.yaml: {error}') from None
     if not isinstance(cloud, dict):
         raise ScenarioError(f'{folder}/cloud.yaml: a mapping is expected')
+    unknown = set(cloud) - CLOUD_KEYS
+    if unknown:
+        raise ScenarioError(f'{folder}/cloud.yaml: unknown keys {sorted(unknown)}; '
+                            f'known: {sorted(CLOUD_KEYS)}')
     events_file = folder / 'events'
     lines = events_file.read_text().splitlines() if events_file.exists() else []
     return Scenario(folder, cloud, [event for number, line in enumerate(lines, 1)
@@ -149,7 +159,6 @@ class Run:
         self.engines: dict[str, tuple[Owner, MasakariManager]] = {}
         self.world_owner = Owner('world')
         self.api = Owner('api')
-        self.aliases = 0
         self.end_at: float | None = None
 
     # -- seeding ----------------------------------------------------------------------
@@ -165,12 +174,14 @@ class Run:
         reserved = set()
         known = []
         for segment_spec in cloud.get('segments') or []:
+            _known_keys(segment_spec, SEGMENT_KEYS, 'segments')
             segment = db.add_segment(segment_spec['name'],
                                      segment_spec.get('recovery_method', 'auto'),
                                      segment_spec.get('enabled', True))
             for host_spec in segment_spec.get('hosts') or []:
                 if isinstance(host_spec, str):
                     host_spec = {'name': host_spec}
+                _known_keys(host_spec, HOST_KEYS, 'segments hosts')
                 db.add_host(segment, host_spec['name'], host_spec.get('reserved', False),
                             host_spec.get('on_maintenance', False))
                 known.append(host_spec['name'])
@@ -186,6 +197,7 @@ class Run:
 
     def _seed_compute_host(self, name: str, spec: dict, reserved: bool) -> None:
         nova = self.world.nova.cloud
+        _known_keys(spec, COMPUTE_HOST_KEYS, f'compute_hosts {name}')
         service = spec.get('service', 'disabled' if reserved else 'enabled')
         if service not in ('enabled', 'disabled', 'none'):
             raise ScenarioError(f'cloud.yaml compute_hosts {name}: service {service!r}')
@@ -277,8 +289,7 @@ class Run:
         kind, subject = event.args
         options = dict(event.options)
         engine = options.pop('engine', None)
-        self.aliases += 1
-        alias = options.pop('id', f'n{self.aliases}')
+        alias = options.pop('id', f'n{len(self.world.db.notifications) + 1}')
         if kind == 'host':
             type_, host = 'COMPUTE_HOST', subject
             payload = {'event': options.pop('event', 'STOPPED'),
@@ -413,6 +424,13 @@ class Run:
             task = f' ({server.task_state})' if server.task_state else ''
             locked = ' locked' if server.locked else ''
             log.add('world', f'end {server.name} {server.vm_state}{task} on {server.node}{locked}')
+
+
+def _known_keys(spec: dict, known: set[str], where: str) -> None:
+    unknown = set(spec) - known
+    if unknown:
+        raise ScenarioError(f'cloud.yaml {where}: unknown keys {sorted(unknown)}; '
+                            f'known: {sorted(known)}')
 
 
 def _value(text: str) -> Any:

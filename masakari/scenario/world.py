@@ -214,7 +214,8 @@ class Database:
             setattr(row, key, value)
         row.updated_at = self.world.utcnow()
         if row.status != old:
-            self.world.log.by_current(f'{notification_uuid} {old} -> {row.status}')
+            why = f': {row.message}' if values.get('message') else ''
+            self.world.log.by_current(f'{notification_uuid} {old} -> {row.status}{why}')
         return self._copy(row)
 
     def notifications_with_status(self, context, statuses: tuple[str, ...]) -> list:
@@ -507,7 +508,7 @@ class Events:
              fault=None) -> None:
         self.world.check()
         subject = data.get('notification_uuid') or data.get('name') or ''
-        why = f' ({fault["exception"]})' if fault else ''
+        why = f' ({fault["exception"]}: {fault["exception_message"]})' if fault else ''
         self.world.log.by_current(f'emit {resource}.{action}.{phase} {subject}{why}')
 
     @contextlib.contextmanager
