@@ -203,16 +203,22 @@ class Database:
             raise exception.NotificationNotFound(id=notification_uuid)
         return self._copy(row)
 
+    def _set(self, rows: dict, key: str, values: dict, not_found: Exception):
+        """Set ``values`` on the row at ``key``; the row and its status before."""
+        self.world.check()
+        row = rows.get(key)
+        if row is None:
+            raise not_found
+        old = row.status
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.updated_at = self.world.utcnow()
+        return row, old
+
     def notification_update(self, context, notification_uuid: str,
                             values: dict) -> NotificationRow:
-        self.world.check()
-        row = self.notifications.get(notification_uuid)
-        if row is None:
-            raise exception.NotificationNotFound(id=notification_uuid)
-        old = row.status
-        for key, value in values.items():
-            setattr(row, key, value)
-        row.updated_at = self.world.utcnow()
+        row, old = self._set(self.notifications, notification_uuid, values,
+                             exception.NotificationNotFound(id=notification_uuid))
         if row.status != old:
             why = f': {row.message}' if values.get('message') else ''
             self.world.log.by_current(f'{notification_uuid} {old} -> {row.status}{why}')
@@ -265,14 +271,8 @@ class Database:
         return self._copy(row)
 
     def vmove_update(self, context, vmove_uuid: str, values: dict) -> VMoveRow:
-        self.world.check()
-        row = self.vmoves.get(vmove_uuid)
-        if row is None:
-            raise exception.VMoveNotFound(id=vmove_uuid)
-        old = row.status
-        for key, value in values.items():
-            setattr(row, key, value)
-        row.updated_at = self.world.utcnow()
+        row, old = self._set(self.vmoves, vmove_uuid, values,
+                             exception.VMoveNotFound(id=vmove_uuid))
         if row.status != old:
             detail = {'succeeded': f' on {row.dest_host}',
                       'failed': f': {row.message}'}.get(row.status, '')
