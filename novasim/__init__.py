@@ -40,7 +40,8 @@ Seed documents (file, ``POST /_sim/seed``, ``Simulator.load``)::
                 "system_roles": ["admin"]}],
      "endpoints": [{"service_type": "instance-ha", "name": "masakari",
                     "url": "http://127.0.0.1:15868"}],
-     "timings": {"evacuate": 1.0, "stop": 0.5, "start": 0.5},
+     "timings": {"evacuate": 1.0, "stop": 0.5, "start": 0.5,
+                 "max_concurrent_evacuations": null},
      "latency": {"compute": 0.02, "identity": 0.0},
      "faults": [{"path": "/servers/detail", "status": 500, "times": 1}]}
 
@@ -59,9 +60,13 @@ Behaviour modelled after Nova (from its API reference and source):
   vm_state X``; source nova-compute still reported up -> **400** ``Compute
   service of X is still in use.`` (Nova maps ComputeServiceInUse to 400, not
   409). Accepted: task_state ``rebuilding`` until the move lands
-  ``timings.evacuate`` later on the host the scheduler picked (up, enabled,
-  below ``max_servers``, fewest servers, then name; a requested host must pass
-  the same filters unless ``force``). Lands ``active`` from active/error and
+  ``timings.evacuate`` after it starts on the host the scheduler picked (up,
+  enabled, below ``max_servers``, fewest servers, then name; a requested host
+  must pass the same filters unless ``force``). At most
+  ``timings.max_concurrent_evacuations`` run at once (None: no limit, the
+  default); later ones are accepted alike and wait, still ``rebuilding``, to
+  start in the order accepted as earlier ones land (``stuck`` ones hold no
+  slot). Lands ``active`` from active/error and
   ``stopped`` from stopped; always ``stopped`` at microversion >= 2.95. No host
   passes -> vm_state ``error`` with fault ``No valid host was found...``.
   Injected failures: a server's ``evacuation`` ``error`` (or a destination
@@ -71,6 +76,13 @@ Behaviour modelled after Nova (from its API reference and source):
   null, else 409. They take ``timings.stop``/``timings.start``; while the
   server's host is down they wait (the request sits in the host's queue).
 - os-resetState sets vm_state (active or error) and clears task_state.
+- ``GET /servers`` and ``/servers/detail`` take ``changes-since`` (ISO 8601,
+  UTC without a zone): servers whose ``updated`` is at or after it, compared
+  to the second as Nova's MySQL ``updated_at`` keeps it; not a date-time ->
+  400 ``Invalid input for query parameters changes-since. Value: X. 'X' is
+  not a 'date-time'``. ``updated`` moves with every change of a server:
+  accepted actions (evacuate, stop, start, lock, unlock, os-resetState),
+  an evacuation starting and landing, a stop or start done, metadata set.
 - lock/unlock always succeed for admins; non-admins get 409 on stop/start of
   a locked server. Instance actions are recorded for create (seeding),
   evacuate, stop, start, lock, unlock and os-resetState (as ``resetState``;
@@ -91,6 +103,8 @@ Behaviour modelled after Nova (from its API reference and source):
 Not modelled or unsure (kept simple on purpose):
 
 - The exact wording of JSON-schema validation errors is approximated.
+- ``changes-before`` (2.66) is not taken; Nova lists recently deleted
+  servers under ``changes-since``, the stand-in forgets deleted ones.
 - After a failed scheduling Nova's conductor sets vm_state ``error`` (recent
   releases); older releases kept the original vm_state.
 - Availability zones, cells, placement, migrations (``/os-migrations``),

@@ -1,5 +1,6 @@
 """Nova's compute API v2.1 (the parts an instance-HA service uses) over a Cloud."""
 import dataclasses
+import datetime
 import json
 import re
 import secrets
@@ -228,6 +229,19 @@ def _body(call: Call, key: str | None = None) -> Any:
     return body[key]
 
 
+def _query_time(field: str, text: str) -> float:
+    """An ISO 8601 time in a query (UTC when it names no zone), as Nova's
+    query schema checks it (format ``date-time``)."""
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise NovaError(400, f'Invalid input for query parameters {field}. Value: {text}. '
+                             f"{text!r} is not a 'date-time'") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment.timestamp()
+
+
 def _is_uuid(text: str) -> bool:
     try:
         uuid.UUID(text)
@@ -248,6 +262,9 @@ def _visible_server(cloud: Cloud, call: Call, server_id: str) -> Server:
 
 def _list_servers(cloud: Cloud, call: Call, detail: bool) -> tuple[int, Any]:
     query = call.req.GET
+    since = None
+    if 'changes-since' in query:
+        since = _query_time('changes-since', query['changes-since'])
     if 'all_tenants' in query:
         all_tenants = query['all_tenants'] == '' or _query_bool(query['all_tenants'])
     else:
@@ -263,7 +280,8 @@ def _list_servers(cloud: Cloud, call: Call, detail: bool) -> tuple[int, Any]:
     # Nova silently drops filters a non-admin may not use.
     host = query.get('host') if call.admin else None
     node = query.get('node') if call.admin else None
-    servers = cloud.list_servers(project_id=project_id, host=host, node=node)
+    servers = cloud.list_servers(project_id=project_id, host=host, node=node,
+                                 changes_since=since)
     if 'name' in query:
         servers = [s for s in servers if re.search(query['name'], s.name)]
     if 'status' in query:

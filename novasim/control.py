@@ -2,7 +2,8 @@
 
 | request | effect |
 | --- | --- |
-| ``GET /_sim/state`` | hosts, services, servers, aggregates, users, timings, latency, faults |
+| ``GET /_sim/state`` | hosts, services, servers, aggregates, users, timings, latency, faults, |
+| | evacuations (``{"running": n, "waiting": n}``) |
 | ``POST /_sim/reset`` | empty cloud, default users, no faults; a body is loaded as a seed |
 | ``POST /_sim/seed`` | add what the seed body describes |
 | ``POST /_sim/hosts`` | add a host (``Cloud.add_host`` fields) |
@@ -16,7 +17,8 @@
 | ``POST /_sim/aggregates`` | add an aggregate |
 | ``POST /_sim/users`` | add a user (``Identity.add_user`` fields) |
 | ``POST /_sim/tokens/revoke`` | forget every issued token |
-| ``PUT /_sim/timings`` | ``{"evacuate": s, "stop": s, "start": s}`` |
+| ``PUT /_sim/timings`` | ``{"evacuate": s, "stop": s, "start": s, |
+| | "max_concurrent_evacuations": n or null}`` (any of them) |
 | ``PUT /_sim/latency`` | ``{"compute": s, "identity": s}`` or ``{"all": s}`` |
 | ``GET/POST/DELETE /_sim/faults``, ``DELETE /_sim/faults/{id}`` | list, add, clear, remove |
 | ``GET /_sim/calls?since=N``, ``DELETE /_sim/calls`` | calls received after the N-th; clear |
@@ -96,6 +98,7 @@ def describe_server(server: Server) -> dict[str, Any]:
         'host': server.host, 'node': server.node, 'status': views.status(server),
         'vm_state': server.vm_state, 'task_state': server.task_state,
         'power_state': server.power_state, 'locked': server.locked,
+        'updated': iso(server.updated),
         'metadata': dict(server.metadata), 'evacuation': server.evacuation,
         'power_ops': server.power_ops,
         'actions': [{'action': a.action, 'request_id': a.request_id,
@@ -115,6 +118,7 @@ def snapshot(sim: 'Simulator') -> dict[str, Any]:
             'users': [{'name': u.name, 'id': u.id, 'project': u.project, 'roles': list(u.roles)}
                       for u in sim.identity.users.values()],
             'timings': dataclasses.asdict(cloud.timings),
+            'evacuations': dict(zip(('running', 'waiting'), cloud.evacuations_in_progress())),
             'latency': dict(sim.latency),
             'faults': [f.to_dict() for f in sim.faults.list()],
         }

@@ -5,9 +5,12 @@ asynchronous outcomes (evacuation, stop, start). Outcomes are due at a time
 taken from the cloud's clock and are applied lazily whenever the state is
 read, so a test with a fake clock steps through them without sleeping.
 """
+import collections
 import dataclasses
 import datetime
 import hashlib
+import heapq
+import math
 import threading
 import time
 import uuid
@@ -52,10 +55,20 @@ class Actor:
 
 @dataclasses.dataclass
 class Timings:
-    """Seconds from an accepted request to its outcome."""
+    """Nova's pace: seconds from an accepted request to its outcome, and how
+    many evacuations it runs at once (None: no limit); an accepted
+    evacuation beyond the limit waits for a free slot, then takes
+    ``evacuate`` seconds."""
     evacuate: float = 1.0
     stop: float = 0.5
     start: float = 0.5
+    max_concurrent_evacuations: int | None = None
+
+    def __post_init__(self) -> None:
+        limit = self.max_concurrent_evacuations
+        if limit is not None and (type(limit) is not int or limit < 1):
+            raise ValueError(f'max_concurrent_evacuations must be a positive integer or '
+                             f'null, not {limit!r}')
 
 
 @dataclasses.dataclass
@@ -199,7 +212,13 @@ class Cloud:
             self.hosts: dict[str, Host] = {}
             self.servers: dict[str, Server] = {}
             self.aggregates: dict[int, Aggregate] = {}
+            # A heap of outcomes by due time.
             self._due: list[_Due] = []
+            # Evacuations started and not landed yet, and those accepted
+            # that wait for one of them to land (each a function that starts
+            # it at a given time).
+            self._evacuating = 0
+            self._waiting: collections.deque[Callable[[float], None]] = collections.deque()
             self._seq = 0
 
     def _next(self) -> int:
@@ -209,18 +228,43 @@ class Cloud:
     # -- time ---------------------------------------------------------------
 
     def advance(self) -> None:
-        """Apply every outcome that is due by now, oldest first."""
+        """Apply every outcome that is due by now, oldest first.
+
+        An outcome may schedule another one (a landed evacuation starts a
+        waiting one at its landing time); that one is applied too if it is
+        due by now.
+        """
         with self.lock:
             now = self.clock()
-            waiting = []
-            for due in sorted(self._due):
-                if due.at > now or not due.apply():
-                    waiting.append(due)
-            self._due = waiting
+            # The limit may have been raised since the last landing.
+            self._start_waiting_evacuations(now)
+            blocked = []
+            while self._due and self._due[0].at <= now:
+                due = heapq.heappop(self._due)
+                if not due.apply():
+                    blocked.append(due)
+            for due in blocked:
+                heapq.heappush(self._due, due)
+
+    def _at(self, at: float, apply: Callable[[], bool]) -> None:
+        heapq.heappush(self._due, _Due(at, self._next(), apply))
 
     def _after(self, seconds: float, apply: Callable[[], bool]) -> None:
-        self._due.append(_Due(self.clock() + seconds, self._next(), apply))
+        self._at(self.clock() + seconds, apply)
         self.advance()
+
+    def _start_waiting_evacuations(self, at: float) -> None:
+        """Start accepted evacuations, oldest first, while Nova has room."""
+        limit = self.timings.max_concurrent_evacuations
+        while self._waiting and (limit is None or self._evacuating < limit):
+            self._evacuating += 1
+            self._waiting.popleft()(at)
+
+    def evacuations_in_progress(self) -> tuple[int, int]:
+        """How many accepted evacuations are running, and how many wait."""
+        with self.lock:
+            self.advance()
+            return self._evacuating, len(self._waiting)
 
     # -- seeding and steering -------------------------------------------------
 
@@ -384,14 +428,23 @@ class Cloud:
         return 'UP' if self.service_up(service) else 'UNKNOWN'
 
     def list_servers(self, project_id: str | None = None, host: str | None = None,
-                     node: str | None = None) -> list[Server]:
-        """Servers in Nova's default order: newest first."""
+                     node: str | None = None,
+                     changes_since: float | None = None) -> list[Server]:
+        """Servers in Nova's default order: newest first.
+
+        changes_since: only servers whose ``updated_at`` is at or after it.
+        Nova's database (MySQL DATETIME) keeps ``updated_at`` to the second,
+        as its API shows it: the fraction is dropped before comparing, so a
+        change made in the same second as ``changes_since`` but before it
+        is not listed.
+        """
         with self.lock:
             self.advance()
             found = [s for s in self.servers.values()
                      if (project_id is None or s.project_id == project_id)
                      and (host is None or s.host == host)
-                     and (node is None or s.node == node)]
+                     and (node is None or s.node == node)
+                     and (changes_since is None or math.floor(s.updated) >= changes_since)]
             return sorted(found, key=lambda s: (s.created, s.seq), reverse=True)
 
     def compute_hosts(self) -> list[Host]:
@@ -420,8 +473,9 @@ class Cloud:
         server.updated = now
         return action
 
-    def _finish(self, action: Action, ok: bool, host: str | None = None) -> None:
-        now = self.clock()
+    def _finish(self, action: Action, ok: bool, host: str | None = None,
+                at: float | None = None) -> None:
+        now = self.clock() if at is None else at
         action.updated = now
         if not ok:
             action.message = 'Error'
@@ -442,7 +496,9 @@ class Cloud:
 
     def evacuate(self, server_id: str, host: str | None = None, force: bool = False,
                  actor: Actor | None = None, stop_at_destination: bool = False) -> None:
-        """Accept an evacuation; the server moves ``timings.evacuate`` later.
+        """Accept an evacuation; the server moves ``timings.evacuate`` after
+        it starts, at once or, beyond ``timings.max_concurrent_evacuations``,
+        when an earlier one lands.
 
         stop_at_destination: microversion 2.95 behaviour (the server ends stopped).
         """
@@ -466,25 +522,34 @@ class Cloud:
             server.moving_to = dest
             end_state = STOPPED if stop_at_destination or server.vm_state == STOPPED else ACTIVE
 
-            def land() -> bool:
+            def land(at: float) -> bool:
+                self._evacuating -= 1
                 server.moving_to = None
                 server.task_state = None
-                server.updated = self.clock()
+                server.updated = at
                 if dest is None or server.evacuation == 'error' \
                         or self.hosts[dest].evacuations_fail:
                     server.vm_state = ERROR
-                    server.fault = {'code': 500, 'created': server.updated,
+                    server.fault = {'code': 500, 'created': at,
                                     'message': NO_VALID_HOST if dest is None
                                     else 'Evacuation failed on the destination host.'}
-                    self._finish(action, False)
-                    return True
-                server.host = server.node = dest
-                server.vm_state = end_state
-                server.power_state = SHUTDOWN if end_state == STOPPED else RUNNING
-                self._finish(action, True, dest)
+                    self._finish(action, False, at=at)
+                else:
+                    server.host = server.node = dest
+                    server.vm_state = end_state
+                    server.power_state = SHUTDOWN if end_state == STOPPED else RUNNING
+                    self._finish(action, True, dest, at=at)
+                self._start_waiting_evacuations(at)
                 return True
 
-            self._after(self.timings.evacuate, land)
+            def begin(at: float) -> None:
+                # Nova's compute starts the rebuild: the server changes.
+                server.updated = at
+                end = at + self.timings.evacuate
+                self._at(end, lambda: land(end))
+
+            self._waiting.append(begin)
+            self.advance()
 
     def _schedule(self, server: Server, wanted: str | None) -> str | None:
         """The scheduler's pick: an up, enabled compute host with room, fewest servers."""
@@ -549,12 +614,14 @@ class Cloud:
     def lock_server(self, server_id: str, reason: str | None = None,
                     actor: Actor | None = None) -> None:
         with self.lock:
+            self.advance()
             server = self._server(server_id)
             server.locked, server.locked_reason = True, reason
             self._finish(self._record(server, 'lock', actor or Actor()), True)
 
     def unlock_server(self, server_id: str, actor: Actor | None = None) -> None:
         with self.lock:
+            self.advance()
             server = self._server(server_id)
             server.locked, server.locked_reason = False, None
             self._finish(self._record(server, 'unlock', actor or Actor()), True)

@@ -1,12 +1,17 @@
 """The simulator's HTTP surface, driven in-process through its WSGI application."""
+import datetime
 import json
 import time
+from urllib.parse import quote
 
 import pytest
 import webob
 
+from novasim import FakeClock
 from novasim import Simulator
 from novasim.identity import project_id_for
+from novasim.state import Timings
+from novasim.state import iso
 
 
 def request(sim, method, path, body=None, token=None, version='2.53', **headers):
@@ -393,3 +398,73 @@ def test_control_api_seeds_steers_and_reports(sim):
     assert request(sim, 'POST', '/_sim/servers', {'name': 'x', 'host': 'a', 'vm_state': 'bad'},
                    version=None).status_code == 400
     assert request(sim, 'GET', '/_sim/calls', version=None).json == []
+
+
+def test_changes_since():
+    clock = FakeClock()
+    sim = Simulator(clock=clock)
+    sim.cloud.add_host('h1')
+    token = login(sim)
+    first = sim.cloud.add_server('first', 'h1')
+    clock.advance(10)
+    second = sim.cloud.add_server('second', 'h1', project='other')
+    since = iso(sim.cloud.get_server(second.id).updated, micro=False)
+
+    def listed(query: str, path: str = '/servers/detail') -> list[str]:
+        response = request(sim, 'GET', f'/compute/v2.1{path}?{query}', token=token)
+        assert response.status_code == 200, response.text
+        return [s['id'] for s in response.json['servers']]
+
+    assert listed(f'all_tenants=True&changes-since={since}') == [second.id]
+    assert listed(f'all_tenants=True&changes-since={since}Z', '/servers') == [second.id]
+    # Another zone: the same moment 2 hours ahead.
+    moment = datetime.datetime.fromisoformat(since) + datetime.timedelta(hours=2)
+    ahead = quote(moment.isoformat() + '+02:00')
+    assert listed(f'all_tenants=True&changes-since={ahead}') == [second.id]
+    assert listed('all_tenants=True&changes-since=2000-01-01') == [second.id, first.id]
+    # Without all_tenants: only the token's project.
+    assert listed('changes-since=2000-01-01T00:00') == []
+    clock.advance(5)
+    assert listed(f'all_tenants=True&changes-since={iso(clock(), micro=False)}') == []
+    request(sim, 'POST', f'/compute/v2.1/servers/{first.id}/action', {'lock': None}, token=token)
+    assert listed(f'all_tenants=True&changes-since={iso(clock(), micro=False)}') == [first.id]
+
+    bad = request(sim, 'GET', '/compute/v2.1/servers/detail?changes-since=yesterday',
+                  token=token)
+    assert bad.status_code == 400
+    assert bad.json['badRequest']['message'] == (
+        "Invalid input for query parameters changes-since. Value: yesterday. "
+        "'yesterday' is not a 'date-time'")
+
+
+def test_evacuations_beyond_novas_limit_are_accepted_and_wait(sim, admin):
+    """Real time: one at a time, 0.1 s each."""
+    sim.cloud.timings = Timings(evacuate=0.1, max_concurrent_evacuations=1)
+    servers = [sim.cloud.add_server(f'i{n}', 'h1') for n in range(3)]
+    sim.cloud.host_down('h1')
+    began = time.monotonic()
+    for server in servers:
+        response = request(sim, 'POST', f'/compute/v2.1/servers/{server.id}/action',
+                           {'evacuate': {}}, token=admin)
+        assert response.status_code == 200
+    shown = request(sim, 'GET', f'/compute/v2.1/servers/{servers[2].id}', token=admin)
+    assert shown.json['server']['status'] == 'REBUILD'
+    assert request(sim, 'GET', '/_sim/state', version=None).json['evacuations'] == {
+        'running': 1, 'waiting': 2}
+    while any(sim.cloud.get_server(s.id).host == 'h1' for s in servers):
+        time.sleep(0.01)
+    assert 0.3 <= time.monotonic() - began < 1
+
+
+def test_control_api_sets_novas_evacuation_limit(sim):
+    answer = request(sim, 'PUT', '/_sim/timings', {'max_concurrent_evacuations': 50},
+                     version=None)
+    assert answer.json == {'evacuate': 0, 'stop': 0.5, 'start': 0.5,
+                           'max_concurrent_evacuations': 50}
+    assert request(sim, 'PUT', '/_sim/timings', {'max_concurrent_evacuations': 0},
+                   version=None).status_code == 400
+    request(sim, 'POST', '/_sim/seed', {'timings': {'max_concurrent_evacuations': None}},
+            version=None)
+    state = request(sim, 'GET', '/_sim/state', version=None).json
+    assert state['timings']['max_concurrent_evacuations'] is None
+    assert state['evacuations'] == {'running': 0, 'waiting': 0}

@@ -1,12 +1,14 @@
 """Nova's rules as the simulated cloud applies them, on a clock the tests move."""
 import pytest
 
+import novasim
 from novasim.state import ERROR
 from novasim.state import NO_VALID_HOST
 from novasim.state import SHUTDOWN
 from novasim.state import STOPPED
 from novasim.state import Cloud
 from novasim.state import NovaError
+from novasim.state import Timings
 
 
 class Clock:
@@ -318,3 +320,155 @@ def test_load_seed(cloud, clock):
         cloud.add_server('x', 'nowhere')
     with pytest.raises(ValueError):
         cloud.add_server('x', 'h4', vm_state='bogus')
+
+
+# -- Nova's pace: evacuations at most so many at once ---------------------------
+
+
+def _failed_host_with(cloud, count: int) -> list:
+    servers = [cloud.add_server(f'i{n}', 'h1') for n in range(count)]
+    cloud.host_down('h1')
+    return servers
+
+
+def test_evacuations_beyond_the_limit_wait_for_a_free_slot(cloud, clock):
+    cloud.timings.max_concurrent_evacuations = 2
+    servers = _failed_host_with(cloud, 5)
+    accepted = clock.now
+    for server in servers:
+        cloud.evacuate(server.id)
+    assert cloud.evacuations_in_progress() == (2, 3)
+    assert {s.task_state for s in servers} == {'rebuilding'}
+
+    clock.tick(4.9)
+    assert cloud.evacuations_in_progress() == (2, 3)
+    clock.tick(0.1)
+    assert [s.host for s in cloud.list_servers()][::-1] == ['h2', 'h3', 'h1', 'h1', 'h1']
+    assert cloud.evacuations_in_progress() == (2, 1)
+    # Each waiting one starts when a slot frees, and takes the full 5 s.
+    clock.tick(10)
+    assert cloud.evacuations_in_progress() == (0, 0)
+    assert [s.updated - accepted for s in servers] == [5, 5, 10, 10, 15]
+    assert [s.actions[-1].events[0].finish - accepted for s in servers] == [5, 5, 10, 10, 15]
+
+
+def test_waiting_evacuations_start_at_landing_times_read_late(cloud, clock):
+    """Outcomes land lazily: read long after, each chain keeps its own times."""
+    cloud.timings.max_concurrent_evacuations = 1
+    servers = _failed_host_with(cloud, 3)
+    accepted = clock.now
+    for server in servers:
+        cloud.evacuate(server.id)
+    clock.tick(60)
+    cloud.advance()
+    assert [s.updated - accepted for s in servers] == [5, 10, 15]
+    assert {s.task_state for s in servers} == {None}
+
+
+def test_a_started_evacuation_changes_the_server(cloud, clock):
+    cloud.timings.max_concurrent_evacuations = 1
+    first, second = _failed_host_with(cloud, 2)
+    cloud.evacuate(first.id)
+    clock.tick(1)
+    cloud.evacuate(second.id)
+    accepted = clock.now
+    clock.tick(4)
+    cloud.advance()
+    # Started when the first landed: updated then, landed 5 s later.
+    assert (second.updated, second.task_state) == (accepted + 4, 'rebuilding')
+    clock.tick(5)
+    cloud.advance()
+    assert (second.updated, second.task_state, second.host) == (accepted + 9, None, 'h3')
+
+
+def test_raising_the_limit_starts_waiting_evacuations_at_once(cloud, clock):
+    cloud.timings.max_concurrent_evacuations = 1
+    servers = _failed_host_with(cloud, 3)
+    for server in servers:
+        cloud.evacuate(server.id)
+    clock.tick(1)
+    cloud.load({'timings': {'max_concurrent_evacuations': None}})
+    assert cloud.evacuations_in_progress() == (3, 0)
+    clock.tick(5)
+    assert cloud.evacuations_in_progress() == (0, 0)
+    assert [s.host for s in servers] == ['h2', 'h3', 'h2']
+
+
+def test_stuck_and_failing_evacuations_and_the_limit(cloud, clock):
+    """A stuck evacuation holds no slot; a failed one frees its slot."""
+    cloud.timings.max_concurrent_evacuations = 1
+    stuck, failing, moving = _failed_host_with(cloud, 3)
+    cloud.set_server(stuck.id, evacuation='stuck')
+    cloud.set_server(failing.id, evacuation='error')
+    for server in (stuck, failing, moving):
+        cloud.evacuate(server.id)
+    clock.tick(10)
+    cloud.advance()
+    assert [(s.host, s.vm_state, s.task_state) for s in (stuck, failing, moving)] == [
+        ('h1', 'active', 'rebuilding'), ('h1', ERROR, None), ('h3', 'active', None)]
+
+
+def test_the_limit_is_a_positive_integer_or_none(cloud):
+    for bad in (0, -1, 1.5, True, '2'):
+        with pytest.raises(ValueError):
+            cloud.load({'timings': {'max_concurrent_evacuations': bad}})
+    cloud.load({'timings': {'max_concurrent_evacuations': 3}})
+    assert cloud.timings.max_concurrent_evacuations == 3
+    assert cloud.timings.evacuate == 5.0
+
+
+def test_the_limit_on_a_fake_clock_that_engine_sleeps_move():
+    clock = novasim.FakeClock(start=1_700_000_000.0)
+    cloud = Cloud(clock)
+    cloud.timings = Timings(evacuate=2, max_concurrent_evacuations=10)
+    for host in ('h1', 'h2'):
+        cloud.add_host(host)
+    servers = _failed_host_with(cloud, 25)
+    for server in servers:
+        cloud.evacuate(server.id)
+    polls = 0
+    while any(s.host == 'h1' for s in cloud.list_servers()):
+        clock.sleep(1)
+        polls += 1
+    assert polls == 6  # ceil(25 / 10) * 2 s
+
+
+# -- updated and changes-since --------------------------------------------------
+
+
+def test_every_change_of_a_server_moves_its_updated_time(cloud, clock):
+    server = cloud.add_server('i1', 'h1')
+
+    def changed(step) -> bool:
+        clock.tick(1)
+        before = server.updated
+        step()
+        cloud.advance()
+        return server.updated == clock.now > before
+
+    assert changed(lambda: cloud.lock_server(server.id))
+    assert changed(lambda: cloud.unlock_server(server.id))
+    assert changed(lambda: cloud.stop(server.id))
+    assert changed(lambda: clock.tick(2))                     # stopped
+    assert changed(lambda: cloud.start(server.id))
+    assert changed(lambda: clock.tick(2))                     # active
+    assert changed(lambda: cloud.reset_state(server.id, 'error'))
+    assert changed(lambda: cloud.set_metadata(server.id, {'k': 'v'}, False))
+    cloud.host_down('h1')
+    assert changed(lambda: cloud.evacuate(server.id))
+    assert changed(lambda: clock.tick(4))                     # landed, 5 s on
+    assert server.host != 'h1'
+
+
+def test_changes_since_compares_to_the_second(cloud, clock):
+    clock.now = 1_700_000_000.5
+    old = cloud.add_server('old', 'h1')
+    clock.tick(2)                                             # ...002.5
+    new = cloud.add_server('new', 'h1')
+    assert cloud.list_servers(changes_since=1_700_000_000.0) == [new, old]
+    assert cloud.list_servers(changes_since=1_700_000_000.6) == [new]
+    assert cloud.list_servers(changes_since=1_700_000_002.0) == [new]
+    # Changed at 002.5, kept as 002: not at or after 002.4.
+    assert cloud.list_servers(changes_since=1_700_000_002.4) == []
+    cloud.lock_server(old.id)
+    assert cloud.list_servers(changes_since=1_700_000_002.0) == [new, old]
