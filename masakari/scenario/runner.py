@@ -55,7 +55,7 @@ class Event:
     where: str
 
     def text(self) -> str:
-        options = [f'{key}={shlex.quote(value)}' for key, value in self.options.items()]
+        options = [f'{key}={_quoted(value)}' for key, value in self.options.items()]
         return ' '.join([self.verb, *self.args, *options])
 
 
@@ -336,7 +336,7 @@ class Run:
         self.world.nova.faults.append(Fault(
             operation=event.args[0], subject=subject,
             status=event.options.get('status', '500'),
-            message=event.options.get('message', 'Unexpected API Error.'),
+            message=event.options.get('message'),
             times=None if times == 'always' else int(times)))
 
     def _on_nova_latency(self, event: Event) -> None:
@@ -424,6 +424,12 @@ class Run:
             task = f' ({server.task_state})' if server.task_state else ''
             locked = ' locked' if server.locked else ''
             log.add('world', f'end {server.name} {server.vm_state}{task} on {server.node}{locked}')
+
+
+def _quoted(value: str) -> str:
+    if value and not any(char.isspace() or char in '\'"#' for char in value):
+        return value
+    return f'"{value}"' if '"' not in value else shlex.quote(value)
 
 
 def _known_keys(spec: dict, known: set[str], where: str) -> None:

@@ -299,8 +299,28 @@ class Fault:
     operation: str
     subject: str | None
     status: str
-    message: str
+    message: str | None
     times: int | None  # None: always
+
+
+# Where each operation goes in Nova's API, for the texts of timeouts.
+NOVA_URL = 'http://nova.scenario:8774/v2.1'
+NOVA_PATHS = {'servers': '/servers/detail', 'server': '/servers/{id}',
+              'lock-state': '/servers/{id}', 'services': '/os-services',
+              'service-update': '/os-services', 'evacuate': '/servers/{id}/action',
+              'reset-state': '/servers/{id}/action', 'stop': '/servers/{id}/action',
+              'start': '/servers/{id}/action', 'lock': '/servers/{id}/action',
+              'unlock': '/servers/{id}/action', 'aggregates': '/os-aggregates',
+              'aggregate-add-host': '/os-aggregates/action'}
+# Nova's texts for errors a scenario gives no message for.
+NOVA_MESSAGES = {
+    400: 'Bad request.', 401: 'The request you have made requires authentication.',
+    403: 'Policy does not allow this action to be performed.',
+    404: 'The resource could not be found.', 409: 'There was a conflict when trying to '
+    'complete your request.',
+    500: 'Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ and '
+         'attach the Nova API log if possible.',
+    503: 'Service Unavailable'}
 
 
 class Nova:
@@ -326,16 +346,18 @@ class Nova:
         fault = self._take_fault(operation, subject)
         try:
             if fault is not None:
-                raise self._fault_error(fault, operation, describe)
+                raise self._fault_error(fault, operation, subject)
             result = act()
         except self.state.NovaError as error:
             self.world.log.by_current(f'{line}{error.code} {error.message}')
             raise compute_errors.translate(sdk_exceptions.HttpException(
                 message=error.message, details=error.message,
                 http_status=error.code)) from None
-        except (sdk_exceptions.HttpException, ks_exceptions.ClientException) as error:
-            self.world.log.by_current(line + ('timeout' if fault and fault.status == 'timeout'
-                                              else f'{fault.status} {fault.message}'))
+        except sdk_exceptions.HttpException as error:
+            self.world.log.by_current(f'{line}{error.status_code} {error.details}')
+            raise compute_errors.translate(error) from None
+        except ks_exceptions.ConnectTimeout as error:
+            self.world.log.by_current(f'{line}timeout')
             raise compute_errors.translate(error) from None
         except exception.MasakariException as error:
             self.world.log.by_current(f'{line}{error}')
@@ -353,11 +375,14 @@ class Nova:
                 return fault
         return None
 
-    def _fault_error(self, fault: Fault, operation: str, describe: str) -> Exception:
+    def _fault_error(self, fault: Fault, operation: str, subject: str | None) -> Exception:
         if fault.status == 'timeout':
-            return ks_exceptions.ConnectTimeout(
-                f'Request to Nova ({operation} {describe}) timed out')
-        return sdk_exceptions.HttpException(message=fault.message, details=fault.message,
+            # As keystoneauth's session: after [DEFAULT] timeout seconds.
+            self.world.scheduler.sleep(CONF.DEFAULT.timeout or 0)
+            path = NOVA_PATHS[operation].format(id=subject)
+            return ks_exceptions.ConnectTimeout(f'Request to {NOVA_URL}{path} timed out')
+        message = fault.message or NOVA_MESSAGES.get(int(fault.status), NOVA_MESSAGES[500])
+        return sdk_exceptions.HttpException(message=message, details=message,
                                             http_status=int(fault.status))
 
     # -- masakari.compute.API ----------------------------------------------------------
