@@ -39,7 +39,8 @@ CLOUD_KEYS = {'config', 'segments', 'compute_hosts', 'servers', 'aggregates', 'n
               'engines'}
 SEGMENT_KEYS = {'name', 'recovery_method', 'enabled', 'hosts'}
 HOST_KEYS = {'name', 'reserved', 'on_maintenance'}
-COMPUTE_HOST_KEYS = {'service', 'disabled_reason', 'down', 'max_servers', 'evacuations_fail'}
+COMPUTE_HOST_KEYS = {'service', 'disabled_reason', 'down', 'max_servers', 'evacuations_fail',
+                     'frozen'}
 
 
 class ScenarioError(Exception):
@@ -206,6 +207,8 @@ class Run:
                       evacuations_fail=spec.get('evacuations_fail', False))
         if service == 'disabled':
             nova.set_service(name, disabled=True, disabled_reason=spec.get('disabled_reason'))
+        if spec.get('frozen'):
+            nova.set_service(name, frozen=True)
         if spec.get('down'):
             nova.host_down(name)
 
@@ -420,6 +423,7 @@ class Run:
         log = self.world.log
         for row in sorted(self.world.db.notifications.values(), key=lambda r: r.id):
             log.add('world', f'end {row.notification_uuid} {row.status}')
+        self.world.nova.cloud.advance()
         for server in sorted(self.world.nova.cloud.servers.values(), key=lambda s: s.name):
             task = f' ({server.task_state})' if server.task_state else ''
             locked = ' locked' if server.locked else ''

@@ -59,15 +59,16 @@ class PrepareHAEnabledInstancesTask(HostFailureTask):
             self.update_details(
                 'All instances (HA Enabled/Non-HA Enabled) should be considered for '
                 f"evacuation. Total count is: '{len(candidates)}'", 0.8)
-        if not candidates:
+        # A run resumed after an engine died finds vmoves still to do; their
+        # instances are moved by those, never by a second vmove, and are
+        # confirmed even when none is left on the failed host.
+        in_hand = {vmove.instance_uuid for vmove in self.env.db.vmoves_of_notification(
+            self.context, notification_uuid) if vmove.status in UNDONE}
+        if not candidates and not in_hand:
             message = (f"Skipped host '{host_name}' recovery as no instances needs to "
                        'be evacuated')
             self.update_details(message, 1.0)
             raise exception.SkipHostRecoveryException(message)
-        # A run resumed after an engine died finds vmoves still to do; their
-        # instances are moved by those, never by a second vmove.
-        in_hand = {vmove.instance_uuid for vmove in self.env.db.vmoves_of_notification(
-            self.context, notification_uuid) if vmove.status in UNDONE}
         for server in candidates:
             if server.id in in_hand:
                 continue
