@@ -6,8 +6,7 @@ real time.
 
 Nova calls read back as short tokens, one per compute request, e.g.
 ``services:h1 disable:h1 servers:h1`` for a host and ``get get lock evacuate
-get get unlock`` for a server. ``matches(tokens, pattern)`` compares them with
-a pattern of tokens where ``tok+`` means one or more and ``tok*`` any number.
+get get unlock`` for a server.
 """
 import contextlib
 import dataclasses
@@ -94,13 +93,6 @@ class Bench:
     def host(self, name: str):
         return db.host_get_by_name(self.context, name)
 
-    def host_states(self) -> dict[str, dict[str, bool]]:
-        """Each host's reserved and on_maintenance flags, by name."""
-        return {host.name: {'reserved': bool(host.reserved),
-                            'on_maintenance': bool(host.on_maintenance)}
-                for host in db.host_get_all(self.context, self.segment_uuid, {},
-                                            db.ListQuery([], [], None, None))}
-
     def notify(self, type_: str, payload: dict, host: str = 'h1',
                age: datetime.timedelta = datetime.timedelta(0)) -> str:
         """A notification stored as the API stores it (status new),
@@ -185,14 +177,6 @@ class Bench:
         with contextlib.closing(backend.get_connection()) as connection:
             book = connection.get_logbook(notification_uuid)
         return [{atom.name: atom.state for atom in flow} for flow in book]
-
-
-def matches(tokens: list[str], pattern: str) -> bool:
-    regex = ''
-    for item in pattern.split():
-        repeat = item[-1] if item[-1] in '+*' else ''
-        regex += f'(?:{re.escape(item.rstrip("+*"))} ){repeat}'
-    return re.fullmatch(regex, ''.join(f'{token} ' for token in tokens)) is not None
 
 
 @contextlib.contextmanager
