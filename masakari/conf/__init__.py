@@ -9,6 +9,7 @@ from oslo_config import cfg
 from masakari.conf import api
 from masakari.conf import coordination
 from masakari.conf import engine
+from masakari.conf import fencing
 from masakari.conf import nova
 from masakari.conf import recovery_flows
 from masakari.conf import service
@@ -17,7 +18,7 @@ from masakari.conf import wsgi
 
 CONF = cfg.CONF
 
-MODULES = (api, coordination, engine, nova, service, taskflow, wsgi)
+MODULES = (api, coordination, engine, fencing, nova, service, taskflow, wsgi)
 
 for _module in MODULES + (recovery_flows,):
     _module.register_opts(CONF)
