@@ -145,7 +145,7 @@ class BmcDevice(FenceDevice):
         def run() -> None:
             try:
                 outcome['result'] = request()
-            except Exception as error:  # re-raised by the caller
+            except Exception as error:  # a FencingError in the caller
                 outcome['error'] = error
 
         thread = threading.Thread(target=run, daemon=True,
