@@ -40,6 +40,11 @@ class _RequestHandler(simple_server.WSGIRequestHandler):
 class _ThreadingServer(socketserver.ThreadingMixIn, simple_server.WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 overflows when dozens of clients
+    # connect at once (an engine evacuating in parallel opens a connection
+    # per call): the kernel then drops the handshake and the client waits
+    # for its read timeout or sees the connection closed unanswered.
+    request_queue_size = 1024
 
 
 def make_server(sim: Simulator, host: str = '127.0.0.1', port: int = 0) -> _ThreadingServer:
