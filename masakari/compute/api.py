@@ -100,6 +100,22 @@ class API:
         return [Server.existing(**server) for server in answer['servers']]
 
     @translate_errors
+    def get_servers_changed_since(self, context: masakari_context.RequestContext,
+                                  since: str) -> list[Server]:
+        """All tenants' servers Nova changed at or after ``since`` (a server's
+        ``updated_at`` as Nova gave it, so Nova's clock, not ours), every page."""
+        query = {'all_tenants': True, 'changes-since': since}
+        servers = []
+        while True:
+            answer = _call(context.request_id, 'GET', '/servers/detail', query=query)
+            page = answer['servers']
+            servers += [Server.existing(**server) for server in page]
+            more = any(link.get('rel') == 'next' for link in answer.get('servers_links', ()))
+            if not (page and more):
+                return servers
+            query = dict(query, marker=page[-1]['id'])
+
+    @translate_errors
     def get_server(self, context: masakari_context.RequestContext, server_id: str) -> Server:
         answer = _call(context.request_id, 'GET', f'/servers/{server_id}')
         return Server.existing(**answer['server'])
@@ -127,6 +143,15 @@ class API:
         if not enable and reason:
             body['disabled_reason'] = reason
         _call(context.request_id, 'PUT', f'/os-services/{service.id}', body)
+
+    @translate_errors
+    def set_forced_down(self, context: masakari_context.RequestContext, host: str,
+                        forced_down: bool) -> None:
+        """Mark the nova-compute service of ``host`` forced down (or clear it):
+        Nova then takes it for down at once, and accepts evacuations."""
+        service = self.find_compute_service(context, host)
+        _call(context.request_id, 'PUT', f'/os-services/{service.id}',
+              {'forced_down': forced_down})
 
     @translate_errors
     def evacuate_instance(self, context: masakari_context.RequestContext, server_id: str,

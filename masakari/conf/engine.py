@@ -38,8 +38,13 @@ engine_opts = [
     cfg.IntOpt('notifications_expired_interval', default=86400,
                help='Age in seconds (of generated_time) after which an '
                     'unfinished notification is failed.'),
-    cfg.IntOpt('host_failure_recovery_threads', default=3, min=1,
-               help='Instances evacuated in parallel from a failed host.'),
+    # Ten: one destination host's worth of rebuilds at Nova's default
+    # max_concurrent_builds (10). More keep several destinations busy, but
+    # requests Nova queues count against wait_period_after_evacuation.
+    cfg.IntOpt('host_failure_recovery_threads', default=10, min=1,
+               help='Instances of a failed host whose evacuation is in flight at '
+                    'once; all of them are confirmed together, with one list of '
+                    'the servers Nova changed every verify_interval.'),
 ]
 
 host_failure_group = cfg.OptGroup('host_failure', title='Host failure recovery')

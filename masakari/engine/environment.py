@@ -80,7 +80,7 @@ class Environment:
     def run_concurrently(self, calls: Iterable[Callable[[], None]], limit: int) -> None:
         """Run ``calls``, at most ``limit`` at a time, and wait for all.
         Each must handle its own errors."""
-        with futures.ThreadPoolExecutor(limit) as pool:
+        with futures.ThreadPoolExecutor(max(1, limit)) as pool:
             for call in calls:
                 pool.submit(call)
 

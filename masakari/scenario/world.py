@@ -286,12 +286,14 @@ class Database:
 def _server_view(server) -> types.SimpleNamespace:
     """What masakari.compute.API returns for a server (the attributes the
     engine reads)."""
+    from novasim import state
     return types.SimpleNamespace(
         id=server.id, name=server.name, metadata=dict(server.metadata),
         vm_state=server.vm_state, task_state=server.task_state,
         power_state=server.power_state, is_locked=server.locked,
         locked_reason=server.locked_reason, hypervisor_hostname=server.node,
-        compute_host=server.host)
+        compute_host=server.host,
+        updated_at=state.iso(server.updated, micro=False, zulu=True))
 
 
 @dataclasses.dataclass
@@ -307,7 +309,8 @@ class Fault:
 NOVA_URL = 'http://nova.scenario:8774/v2.1'
 NOVA_PATHS = {'servers': '/servers/detail', 'server': '/servers/{id}',
               'lock-state': '/servers/{id}', 'services': '/os-services',
-              'service-update': '/os-services', 'evacuate': '/servers/{id}/action',
+              'service-update': '/os-services', 'service-force-down': '/os-services',
+              'servers-changed': '/servers/detail', 'evacuate': '/servers/{id}/action',
               'reset-state': '/servers/{id}/action', 'stop': '/servers/{id}/action',
               'start': '/servers/{id}/action', 'lock': '/servers/{id}/action',
               'unlock': '/servers/{id}/action', 'aggregates': '/os-aggregates',
@@ -393,6 +396,12 @@ class Nova:
                              lambda found: ', '.join(s.name for s in found) or 'none')
         return servers
 
+    def get_servers_changed_since(self, context, since: str) -> list:
+        moment = datetime.datetime.fromisoformat(since.replace('Z', '+00:00')).timestamp()
+        return self._call('servers-changed', None, f'since={since}', lambda: [
+            _server_view(s) for s in self.cloud.list_servers(changes_since=moment)],
+            lambda found: ', '.join(_describe_change(s) for s in found) or 'none')
+
     def get_server(self, context, server_id: str):
         return self._call('server', server_id, server_id,
                           lambda: _server_view(self.cloud.get_server(server_id)),
@@ -424,6 +433,12 @@ class Nova:
         self._call('service-update', host, describe, lambda: self.cloud.update_service(
             self.cloud.find_service(service.id), status=status,
             disabled_reason=reason if not enable and reason else None))
+
+    def set_forced_down(self, context, host: str, forced_down: bool) -> None:
+        service = self.find_compute_service(context, host)
+        self._call('service-force-down', host, f'{host} {"on" if forced_down else "off"}',
+                   lambda: self.cloud.update_service(self.cloud.find_service(service.id),
+                                                     forced_down=forced_down))
 
     def evacuate_instance(self, context, server_id: str, target: str | None = None) -> None:
         self._call('evacuate', server_id, server_id + (f' to {target}' if target else ''),
@@ -474,6 +489,10 @@ class Nova:
 def _describe_server(server) -> str:
     task = f' ({server.task_state})' if server.task_state else ''
     return f'{server.vm_state}{task} on {server.hypervisor_hostname}'
+
+
+def _describe_change(server) -> str:
+    return f'{server.name} {_describe_server(server)}'
 
 
 # -- locks and events ---------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Tasks of the host failure flow: disable the failed host's compute service,
 record the instances to move (vmoves), evacuate them in parallel."""
+import collections
+import functools
 from collections.abc import Callable
 
 from oslo_config import cfg
@@ -98,10 +100,9 @@ class PrepareHAEnabledInstancesTask(HostFailureTask):
 class EvacuateInstancesTask(HostFailureTask):
     def execute(self, host_name: str, notification_uuid: str,
                 reserved_host: str | None = None) -> None:
-        # Newest vmove first: instances recorded last (non-HA) move first,
-        # as upstream does.
-        vmoves = [vmove for vmove in self.env.db.vmoves_of_notification(
-            self.context, notification_uuid) if vmove.status in UNDONE]
+        # Oldest vmove first: HA-enabled instances, recorded first, move first.
+        vmoves = [vmove for vmove in reversed(self.env.db.vmoves_of_notification(
+            self.context, notification_uuid)) if vmove.status in UNDONE]
         ids = ','.join(vmove.instance_uuid for vmove in vmoves)
         self.update_details(f"Start evacuation of instances from failed host '{host_name}', "
                             f"instance uuids are: '{ids}'")
@@ -109,9 +110,9 @@ class EvacuateInstancesTask(HostFailureTask):
             # One evacuation batch per reserved host at a time.
             with self.env.locks.lock(f'masakari-{reserved_host}', blocking=False):
                 self._enable_reserved_host(host_name, reserved_host)
-                self._evacuate_all(vmoves, reserved_host)
+                self._evacuate_all(host_name, vmoves, reserved_host)
         else:
-            self._evacuate_all(vmoves, None)
+            self._evacuate_all(host_name, vmoves, None)
         self._report(host_name, notification_uuid)
 
     def _enable_reserved_host(self, host_name: str, reserved_host: str) -> None:
@@ -137,13 +138,52 @@ class EvacuateInstancesTask(HostFailureTask):
             self.update_details(f'Added host {reserved_host} to aggregate {aggregate.name}',
                                 0.3)
 
-    def _evacuate_all(self, vmoves: list, reserved_host: str | None) -> None:
-        evacuations = []
-        for vmove in vmoves:
-            self.update_details(f"Evacuation of instance started: '{vmove.instance_uuid}'", 0.5)
-            evacuations.append(InstanceEvacuation(self.context, self.env, vmove,
-                                                  reserved_host).run_logged)
-        self.env.run_concurrently(evacuations, CONF.host_failure_recovery_threads)
+    def _evacuate_all(self, host_name: str, vmoves: list, reserved_host: str | None) -> None:
+        """Evacuate, at most ``host_failure_recovery_threads`` at a time, and
+        confirm every move in flight with one list of the servers Nova
+        changed per ``verify_interval``: the Nova calls per instance do not
+        grow with the time Nova takes. The calls of each round run in
+        parallel."""
+        limit = CONF.host_failure_recovery_threads
+        listed = {server.id: server
+                  for server in self.novaclient.get_servers(self.context, host_name)}
+        waiting, moving = collections.deque(vmoves), []
+        since = None
+        while waiting or moving:
+            starting = []
+            while waiting and len(moving) + len(starting) < limit:
+                vmove = waiting.popleft()
+                self.update_details(f"Evacuation of instance started: '{vmove.instance_uuid}'",
+                                    0.5)
+                starting.append(InstanceEvacuation(self.context, self.env, vmove,
+                                                   reserved_host))
+            self.env.run_concurrently(
+                [functools.partial(evacuation.step, evacuation.start,
+                                   listed.get(evacuation.server_id))
+                 for evacuation in starting], limit)
+            moving = [evacuation for evacuation in moving + starting if evacuation.going]
+            if not moving:
+                continue
+            self.env.sleep(CONF.verify_interval)
+            # From the last change Nova showed (its clock, to the second):
+            # whatever changes after that is in the next answer, and moves
+            # started since were asked for after it.
+            since = since or min(evacuation.seen for evacuation in moving)
+            try:
+                changed = {server.id: server for server in
+                           self.novaclient.get_servers_changed_since(self.context, since)}
+            except Exception as error:
+                # The next round asks again; each move keeps its deadline.
+                LOG.warning('Failed to list the servers Nova changed since %s: %s',
+                            since, error)
+                changed = {}
+            since = max((server.updated_at for server in changed.values()), default=since)
+            now = self.env.monotonic()
+            self.env.run_concurrently(
+                [functools.partial(evacuation.step, evacuation.follow,
+                                   changed.get(evacuation.server_id), now)
+                 for evacuation in moving], limit)
+            moving = [evacuation for evacuation in moving if evacuation.going]
 
     def _report(self, host_name: str, notification_uuid: str) -> None:
         # All vmoves of the notification count, those of earlier attempts
@@ -190,7 +230,14 @@ def is_evacuation_lock(reason: str | None) -> bool:
 
 class InstanceEvacuation:
     """Moves one instance of a vmove off the failed host and confirms it,
-    leaving the instance in the state it was in (stopped and error stay so)."""
+    leaving the instance in the state it was in (stopped and error stay so).
+
+    ``start`` asks Nova; ``follow`` then reads each change Nova reports of
+    the server until the move has landed (and, for an instance that was
+    stopped, until it is stopped again) or its wait runs out. Every error,
+    the first Nova call's too, ends the vmove failed with the error's text,
+    so no instance is left pending.
+    """
 
     def __init__(self, context, env, vmove, reserved_host: str | None):
         self.context = context
@@ -199,80 +246,141 @@ class InstanceEvacuation:
         self.vmove = vmove
         self.reserved_host = reserved_host
         self.server_id = vmove.instance_uuid
+        # Until known otherwise: never unlock a server someone else locked.
+        self.was_locked = True
+        # The server's last change as Nova stamped it.
+        self.seen: str | None = None
+        self.deadline = 0.0
+        # The vm_state the move keeps (or error -> active), the state to put
+        # back once landed (None: unknown, as for a resumed move), whether
+        # it must then be stopped, and whether it is being stopped.
+        self.moving_state: str | None = None
+        self.original_state: str | None = None
+        self.stop_after = False
+        self.stopping = False
+        # Whether Nova is still at work on it.
+        self.going = False
 
-    def run_logged(self) -> None:
-        # Only a vmove that cannot be written escapes run(); its instance is
-        # then reported as not evacuated (see EvacuateInstancesTask._report).
+    def step(self, step: Callable, *args) -> None:
+        """``start`` or ``follow``. Only a vmove that cannot be written
+        escapes a step; its instance is then reported as not evacuated (see
+        EvacuateInstancesTask._report)."""
         try:
-            self.run()
+            self.going = step(*args)
         except Exception:
             LOG.exception('Evacuation of instance %s failed', self.server_id)
+            self.going = False
 
-    def run(self) -> None:
-        """Evacuate; every error, the first Nova call's too, ends the vmove
-        failed with the error's text, so no instance is left pending."""
-        # Until known otherwise: never unlock a server someone else locked.
-        was_locked = True
+    def start(self, listed) -> bool:
+        """Lock the server and ask Nova to move it; ``listed`` is the server
+        as the failed host's list showed it (None: not there). Whether
+        Nova is moving it now."""
         try:
-            instance = self._get()
+            instance = listed or self._get()
+            self.seen = instance.updated_at
             resumed = self.vmove.status == 'ongoing'
-            # A server locked for an evacuation by an engine that died (before
-            # or after its vmove turned ongoing) is ours to unlock; any other
-            # lock, an operator's, stays.
-            locked, reason = self.novaclient.get_server_lock(self.context, self.server_id)
-            was_locked = locked and not is_evacuation_lock(reason)
-            if not locked:
-                self.novaclient.lock_server(self.context, self.server_id,
-                                            reason=evacuation_lock_reason(self.vmove))
-            if resumed and self._finish_resumed(instance):
-                return
-            self._evacuate_and_confirm(instance)
+            self._lock(instance, resumed)
+            if resumed:
+                return self._resume(instance)
+            return self._evacuate(instance)
+        except Exception as error:
+            return self._failed(error)
+
+    def follow(self, changed, now: float) -> bool:
+        """Given the server as Nova last changed it (None: unchanged since
+        the last round), whether Nova is still at work on it."""
+        try:
+            if changed is not None:
+                self.seen = changed.updated_at
+                if self.stopping:
+                    if changed.vm_state == STOPPED:
+                        return self._landed(changed)
+                elif self._moved(changed):
+                    return self._after_move(changed)
+            if now > self.deadline:
+                raise _Timeout(f"Instance '{self.server_id}' is successfully evacuated but "
+                               'timeout to stop.' if self.stopping else
+                               f"Timeout for instance '{self.server_id}' evacuation.")
+            return True
         except _Timeout as timeout:
             LOG.warning(str(timeout))
-            self._update_vmove(status='failed', message=TIMEOUT_MESSAGE)
+            return self._failed(timeout, TIMEOUT_MESSAGE)
         except Exception as error:
-            LOG.warning('Evacuation of instance %s failed: %s', self.server_id, error)
-            self._update_vmove(status='failed', message=str(error))
-        finally:
-            self._update_vmove(end_time=self.env.utcnow())
-            if not was_locked:
-                self._unlock()
+            return self._failed(error)
 
-    def _unlock(self) -> None:
-        # The vmove already says how the evacuation ended; a failed unlock
-        # must not hide that.
-        try:
-            self.novaclient.unlock_server(self.context, self.server_id)
-        except Exception as error:
-            LOG.warning('Failed to unlock instance %s after evacuation: %s',
-                        self.server_id, error)
+    def _lock(self, instance, resumed: bool) -> None:
+        # A server locked for an evacuation by an engine that died (before
+        # or after its vmove turned ongoing) is ours to unlock; any other
+        # lock, an operator's, stays. Only then is the reason worth a call.
+        locked, reason = instance.is_locked, None
+        if locked or resumed:
+            locked, reason = self.novaclient.get_server_lock(self.context, self.server_id)
+        self.was_locked = locked and not is_evacuation_lock(reason)
+        if not locked:
+            self.novaclient.lock_server(self.context, self.server_id,
+                                        reason=evacuation_lock_reason(self.vmove))
 
-    def _evacuate_and_confirm(self, instance) -> None:
-        original_state = instance.vm_state
-        instance, stop_after = self._make_evacuable(instance)
+    def _resume(self, instance) -> bool:
+        """Confirm the move an engine that died had asked Nova for, or make
+        it now when Nova never got the request (the instance is still on
+        the failed host, idle). The original state is unknown here: the
+        instance is left as Nova lands it."""
+        if instance.hypervisor_hostname != self.vmove.source_host:
+            return self._landed(instance)
+        if instance.task_state is None:
+            return self._evacuate(instance)
+        self.moving_state = instance.vm_state
+        self.deadline = self.env.monotonic() + CONF.wait_period_after_evacuation
+        return True
+
+    def _evacuate(self, instance) -> bool:
+        self.original_state = instance.vm_state
+        instance, self.stop_after = self._make_evacuable(instance)
+        self.moving_state = instance.vm_state
         self._update_vmove(status='ongoing', start_time=self.env.utcnow())
         self.novaclient.evacuate_instance(self.context, self.server_id,
                                           target=self.reserved_host)
-        self._wait_for_evacuation(instance.vm_state)
-        # Evacuation lands an instance active: put back what it was.
-        if original_state != ACTIVE:
-            if stop_after:
-                self._stop_and_wait()
-            if original_state == ERROR:
-                self.novaclient.reset_instance_state(self.context, self.server_id, ERROR)
-        self._update_vmove(status='succeeded', dest_host=self._get().hypervisor_hostname)
-
-    def _finish_resumed(self, instance) -> bool:
-        """Confirm the move an engine that died had asked Nova for; False
-        when Nova never got the request (the instance is still on the failed
-        host, idle), so it must be evacuated now. The original state is
-        unknown here: the instance is left as Nova lands it."""
-        if instance.hypervisor_hostname == self.vmove.source_host:
-            if instance.task_state is None:
-                return False
-            self._wait_for_evacuation(instance.vm_state)
-        self._update_vmove(status='succeeded', dest_host=self._get().hypervisor_hostname)
+        self.deadline = self.env.monotonic() + CONF.wait_period_after_evacuation
         return True
+
+    def _moved(self, server) -> bool:
+        if server.vm_state == ERROR and server.vm_state != self.moving_state:
+            raise exception.InstanceEvacuateFailed(instance_uuid=self.server_id)
+        same_state = server.vm_state == self.moving_state or (
+            self.moving_state == ERROR and server.vm_state == ACTIVE)
+        return server.hypervisor_hostname != self.vmove.source_host and same_state
+
+    def _after_move(self, server) -> bool:
+        # Evacuation lands an instance active: put back what it was.
+        if self.stop_after:
+            self.novaclient.stop_server(self.context, self.server_id)
+            self.stopping = True
+            self.deadline = self.env.monotonic() + CONF.wait_period_after_power_off
+            return True
+        return self._landed(server)
+
+    def _landed(self, server) -> bool:
+        if self.original_state == ERROR:
+            self.novaclient.reset_instance_state(self.context, self.server_id, ERROR)
+        self._end(status='succeeded', dest_host=server.hypervisor_hostname)
+        return False
+
+    def _failed(self, error: Exception, message: str | None = None) -> bool:
+        if message is None:
+            LOG.warning('Evacuation of instance %s failed: %s', self.server_id, error)
+        self._end(status='failed', message=message or str(error))
+        return False
+
+    def _end(self, **values) -> None:
+        self._update_vmove(end_time=self.env.utcnow(), **values)
+        if not self.was_locked:
+            # The vmove already says how the evacuation ended; a failed
+            # unlock must not hide that.
+            try:
+                self.novaclient.unlock_server(self.context, self.server_id)
+            except Exception as error:
+                LOG.warning('Failed to unlock instance %s after evacuation: %s',
+                            self.server_id, error)
 
     def _make_evacuable(self, instance) -> tuple[object, bool]:
         """Nova evacuates only active, stopped or error instances without a
@@ -291,27 +399,9 @@ class InstanceEvacuation:
 
     def _reset_to_error(self):
         self.novaclient.reset_instance_state(self.context, self.server_id, ERROR)
-        return self._get()
-
-    def _wait_for_evacuation(self, old_state: str) -> None:
-        def moved() -> bool:
-            server = self._get()
-            if server.vm_state == ERROR and server.vm_state != old_state:
-                raise exception.InstanceEvacuateFailed(instance_uuid=self.server_id)
-            same_state = server.vm_state == old_state or (
-                old_state == ERROR and server.vm_state == ACTIVE)
-            return server.hypervisor_hostname != self.vmove.source_host and same_state
-
-        if not self.env.wait_until(moved, CONF.wait_period_after_evacuation,
-                                CONF.verify_interval):
-            raise _Timeout(f"Timeout for instance '{self.server_id}' evacuation.")
-
-    def _stop_and_wait(self) -> None:
-        self.novaclient.stop_server(self.context, self.server_id)
-        if not self.env.wait_until(lambda: self._get().vm_state == STOPPED,
-                                CONF.wait_period_after_power_off, CONF.verify_interval):
-            raise _Timeout(f"Instance '{self.server_id}' is successfully evacuated but "
-                           'timeout to stop.')
+        instance = self._get()
+        self.seen = instance.updated_at
+        return instance
 
     def _get(self):
         return self.novaclient.get_server(self.context, self.server_id)
