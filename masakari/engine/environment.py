@@ -4,8 +4,8 @@ The engine's manager and its recovery flows decide; what they do goes
 through an :class:`Environment`: Nova (``nova``, the compute API), the
 state they keep (``db``: notifications, hosts, vmoves; ``flow_backend``:
 the flows' recorded progress), versioned notifications (``events``),
-named locks (``locks``), the clock and sleeps, and the threads a recovery
-runs in. The service uses ``Environment()``, the real one;
+named locks (``locks``), fence devices, the clock and sleeps, and the
+threads a recovery runs in. The service uses ``Environment()``, the real one;
 ``masakari.scenario`` gives the same logic a simulated cloud and a
 virtual clock.
 """
@@ -22,6 +22,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from masakari import compute
+from masakari import context as masakari_context
 from masakari import notifications
 from masakari.db import api as db_api
 from masakari.engine import locks as engine_locks
@@ -100,6 +101,17 @@ class Environment:
         finally:
             stop.set()
             thread.join()
+
+    # -- fencing ----------------------------------------------------------------
+
+    def fence_device(self, host_name: str):
+        """The fence device of ``host_name`` ([fencing] devices_file, read
+        again each time), with power_off, is_off and describe."""
+        # Imported here: BMC clients only where fencing is used.
+        from masakari import fencing
+        context = masakari_context.get_admin_context()
+        return fencing.device_for(host_name, service_down=lambda name: self.nova.
+                                  find_compute_service(context, name).state == 'down')
 
     # -- recorded progress ------------------------------------------------------
 

@@ -26,6 +26,7 @@ from masakari import objects
 from masakari.engine.manager import MasakariManager
 from masakari.scenario.scheduler import Owner
 from masakari.scenario.world import Fault
+from masakari.scenario.world import FenceDevice
 from masakari.scenario.world import SimulatedEnvironment
 from masakari.scenario.world import World
 from masakari.scenario.world import stable_uuid
@@ -36,7 +37,9 @@ LONGEST_RUN = 24 * 3600.0
 FINAL = ('finished', 'ignored', 'failed')
 EXPECTED = 'expected.log'
 CLOUD_KEYS = {'config', 'segments', 'compute_hosts', 'servers', 'aggregates', 'nova_timings',
-              'engines'}
+              'engines', 'fencing'}
+FENCE_KEYS = {'driver', 'power_off_seconds'}
+BMC_FAULTS = ('unreachable', 'refused', 'stays-on', 'none')
 SEGMENT_KEYS = {'name', 'recovery_method', 'enabled', 'hosts'}
 HOST_KEYS = {'name', 'reserved', 'on_maintenance'}
 COMPUTE_HOST_KEYS = {'service', 'disabled_reason', 'down', 'max_servers', 'evacuations_fail',
@@ -195,6 +198,11 @@ class Run:
             self._seed_server(name, dict(spec or {}))
         for name, hosts in (cloud.get('aggregates') or {}).items():
             nova.add_aggregate(name, hosts or [])
+        for name, spec in (cloud.get('fencing') or {}).items():
+            _known_keys(spec or {}, FENCE_KEYS, f'fencing {name}')
+            if (spec or {}).get('driver', 'redfish') not in ('redfish', 'ipmi', 'nova'):
+                raise ScenarioError(f'cloud.yaml fencing {name}: driver redfish, ipmi or nova')
+            self.world.fence_devices[name] = FenceDevice(self.world, name, spec or {})
 
     def _seed_compute_host(self, name: str, spec: dict, reserved: bool) -> None:
         nova = self.world.nova.cloud
@@ -367,6 +375,12 @@ class Run:
             if key not in ('enabled', 'recovery_method'):
                 raise ValueError(f'segment field {key!r}')
             setattr(row, key, _value(value))
+
+    def _on_bmc_fault(self, event: Event) -> None:
+        host, fault = event.args
+        if fault not in BMC_FAULTS:
+            raise ValueError(f'bmc-fault {fault!r}: one of {", ".join(BMC_FAULTS)}')
+        self.world.fence_devices[host].fault = None if fault == 'none' else fault
 
     def _on_engine_stop(self, event: Event) -> None:
         owner, _ = self.engines[event.args[0]]

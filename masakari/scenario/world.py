@@ -414,6 +414,7 @@ class Nova:
                     id=service.id, host=service.host, binary=service.binary,
                     status='disabled' if service.disabled else 'enabled',
                     disabled_reason=service.disabled_reason,
+                    is_forced_down=service.forced_down,
                     state='up' if self.cloud.service_up(service) else 'down')
             raise exception.ComputeNotFoundByName(compute_name=host)
 
@@ -493,6 +494,71 @@ def _describe_server(server) -> str:
 
 def _describe_change(server) -> str:
     return f'{server.name} {_describe_server(server)}'
+
+
+# -- fence devices -----------------------------------------------------------------
+
+class FenceDevice:
+    """A compute host's BMC as a scenario gives it: ``redfish`` and ``ipmi``
+    power the host off (Nova then no longer hears its nova-compute) after
+    ``power_off_seconds``; ``nova`` only reads Nova's service state.
+    ``fault`` (an event's) makes it not answer, refuse the credentials, or
+    keep the host on."""
+
+    def __init__(self, world: 'World', host: str, spec: dict):
+        self.world = world
+        self.host = host
+        self.driver = spec.get('driver', 'redfish')
+        self.power_off_seconds = float(spec.get('power_off_seconds', 2))
+        self.fault: str | None = None
+        self.off_at: float | None = None
+
+    def describe(self) -> str:
+        return f'{self.driver} bmc-{self.host}' if self.driver != 'nova' else \
+            f'nova nova-compute on {self.host}'
+
+    def _answer(self, action: str) -> None:
+        if self.fault == 'unreachable':
+            self.world.scheduler.sleep(CONF.fencing.bmc_timeout)
+            raise exception.MasakariException(
+                f'{self.host}: {self.describe()}: cannot {action}: no answer within '
+                f'{CONF.fencing.bmc_timeout:g} s')
+        if self.fault == 'refused':
+            raise exception.MasakariException(
+                f'{self.host}: {self.describe()}: cannot {action}: the BMC refused the '
+                'credentials')
+
+    def power_off(self) -> None:
+        self.world.check()
+        line = f'bmc power-off {self.host} -> '
+        if self.driver != 'nova':
+            try:
+                self._answer('power off')
+            except exception.MasakariException as error:
+                self.world.log.by_current(line + str(error).rpartition(': ')[2])
+                raise
+            if self.fault != 'stays-on' and self.off_at is None:
+                self.off_at = self.world.scheduler.now + self.power_off_seconds
+        self.world.log.by_current(line + 'accepted')
+
+    def is_off(self) -> bool:
+        self.world.check()
+        if self.driver == 'nova':
+            service = self.world.nova.cloud.compute_service(self.host)
+            off = service is not None and not self.world.nova.cloud.service_up(service)
+        else:
+            try:
+                self._answer('read the power state')
+            except exception.MasakariException as error:
+                self.world.log.by_current(f'bmc power-state {self.host} -> '
+                                          + str(error).rpartition(': ')[2])
+                raise
+            off = self.off_at is not None and self.world.scheduler.now >= self.off_at
+            if off and self.world.nova.cloud.hosts[self.host].down_at is None:
+                # Powered off: its nova-compute stops reporting.
+                self.world.nova.cloud.host_down(self.host, report_after=60)
+        self.world.log.by_current(f'bmc power-state {self.host} -> {"off" if off else "on"}')
+        return off
 
 
 # -- locks and events ---------------------------------------------------------------
@@ -581,6 +647,7 @@ class World:
         self.nova = Nova(self)
         self.locks = Locks(self)
         self.events = Events(self)
+        self.fence_devices: dict[str, FenceDevice] = {}
         # Progress of the flows, which outlives an engine, as the database does.
         self.flow_backend = backends.fetch({'connection': 'memory://'})
 
@@ -638,6 +705,14 @@ class SimulatedEnvironment(Environment):
         finally:
             if not ticker.done:
                 scheduler.stop(ticker)
+
+    def fence_device(self, host_name: str):
+        self.world.check()
+        device = self.world.fence_devices.get(host_name)
+        if device is None:
+            raise exception.MasakariException(
+                f'fencing devices file: no fence device for host {host_name}')
+        return device
 
     def flow_backend(self):
         return self.world.flow_backend
