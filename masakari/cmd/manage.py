@@ -4,10 +4,14 @@
     masakari-manage [oslo options] db version
     masakari-manage [oslo options] db purge [--age_in_days N] [--max_rows M]
     masakari-manage [oslo options] scenario run [--write] DIR [DIR ...]
+    masakari-manage [oslo options] host bring-back HOST [--enable-service]
+    masakari-manage [oslo options] segment release SEGMENT
 
 ``scenario run`` replays scenario folders (doc/source/scenarios.rst) on a
 simulated cloud, with the options of the configuration files read, and
-touches nothing real.
+touches nothing real. ``host bring-back`` powers a fenced host on and clears
+its nova-compute's forced_down (doc/source/fencing.rst); ``segment release``
+lets the engine recover the host failures the mass-failure guard holds.
 
 Exit codes: 0 success, 1 handled error (message on stderr), 2 usage error.
 """
@@ -28,7 +32,7 @@ from masakari.db import purge
 
 CONF = masakari_conf.CONF
 MAX_INT = 2 ** 31 - 1
-CATEGORIES = ('db', 'scenario')
+CATEGORIES = ('db', 'host', 'scenario', 'segment')
 
 
 def version_string() -> str:
@@ -88,7 +92,69 @@ def _scenario_run() -> int:
     return runner.command(args.folders, args.write)
 
 
+def _host_bring_back() -> int:
+    """Power a fenced host on and clear its nova-compute's forced_down; the
+    service stays disabled unless --enable-service."""
+    from masakari import compute
+    from masakari import context as masakari_context
+    from masakari import fencing
+    args = CONF.category
+    context = masakari_context.get_admin_context()
+    nova = compute.API()
+    try:
+        device = fencing.device_for(args.host, service_down=lambda name: nova.
+                                    find_compute_service(context, name).state == 'down')
+        device.power_on()
+        print(f'{args.host}: powered on through {device.describe()}')
+        nova.set_forced_down(context, args.host, False)
+        print(f'{args.host}: nova-compute no longer forced down')
+        if args.enable_service:
+            nova.enable_disable_service(context, args.host, enable=True)
+            print(f'{args.host}: nova-compute enabled')
+        else:
+            print(f'{args.host}: nova-compute left disabled (--enable-service enables it)')
+    except exception.MasakariException as error:
+        print(f'{args.host}: {error}', file=sys.stderr)
+        return 1
+    return 0
+
+
+def _segment_release() -> int:
+    from masakari import context as masakari_context
+    from masakari.db import api as db
+    from masakari.engine import mass_failure
+    name = CONF.category.segment
+    try:
+        released = db.release_held_notifications(masakari_context.get_admin_context(), name,
+                                                 mass_failure.HELD, mass_failure.RELEASED)
+    except exception.MasakariException as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f'{name}: {len(released)} held host failure notification(s) released'
+          + ''.join(f'\n  {uuid}' for uuid in released))
+    return 0
+
+
 def _add_category_parsers(subparsers: argparse._SubParsersAction) -> None:
+    host = subparsers.add_parser('host', help='Compute hosts the engine fenced.')
+    host_actions = host.add_subparsers(dest='action', metavar='<action>')
+    host_actions.required = True
+    bring_back = host_actions.add_parser(
+        'bring-back', help="Power a fenced host on and clear its nova-compute's forced_down.")
+    bring_back.add_argument('host', metavar='HOST')
+    bring_back.add_argument('--enable-service', action='store_true',
+                            help='Also enable its nova-compute service.')
+    bring_back.set_defaults(action_fn=_host_bring_back)
+
+    segment = subparsers.add_parser('segment', help='Failover segments.')
+    segment_actions = segment.add_subparsers(dest='action', metavar='<action>')
+    segment_actions.required = True
+    release = segment_actions.add_parser(
+        'release', help='Let the engine recover the host failures held by the '
+                        'mass-failure guard.')
+    release.add_argument('segment', metavar='SEGMENT', help='Name or uuid.')
+    release.set_defaults(action_fn=_segment_release)
+
     scenario = subparsers.add_parser(
         'scenario', help='Rehearse recoveries on a simulated cloud.')
     scenario_actions = scenario.add_subparsers(dest='action', metavar='<action>')

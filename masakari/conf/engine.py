@@ -62,6 +62,17 @@ host_failure_opts = [
     cfg.StrOpt('service_disable_reason', default='Masakari detected host failed.',
                help='Reason given to Nova when disabling the compute service '
                     'of a failed host.'),
+    cfg.FloatOpt('mass_failure_share', default=0.0, min=0.0, max=1.0,
+                 help='Hold the host recoveries of a segment when more than this '
+                      'share of its hosts failed within mass_failure_window: many '
+                      'hosts failing together is more likely a network partition or '
+                      'a monitor fault than hardware, and fencing and evacuating '
+                      'them would do harm. Held notifications stay new, with the '
+                      'reason as their message, until "masakari-manage segment '
+                      'release" (or they expire). 0 turns the guard off.'),
+    cfg.IntOpt('mass_failure_window', default=300, min=1,
+               help='Seconds within which host failures count together for '
+                    'mass_failure_share.'),
 ]
 
 instance_failure_group = cfg.OptGroup('instance_failure',

@@ -615,6 +615,51 @@ def notifications_with_status(context, statuses: tuple[str, ...]):
 
 
 @context_manager.reader
+def host_failures(context, segment_uuid: str, within: int) -> tuple[int, int]:
+    """How many hosts of the segment a COMPUTE_HOST STOPPED notification
+    received in the last ``within`` seconds reported failed, and how many
+    hosts the segment has."""
+    since = models.utcnow_seconds() - datetime.timedelta(seconds=within)
+    rows = context.session.query(models.Notification.source_host_uuid,
+                                 models.Notification.payload).filter(
+        models.Notification.deleted == 0,
+        models.Notification.failover_segment_uuid == segment_uuid,
+        models.Notification.type == 'COMPUTE_HOST',
+        models.Notification.created_at >= since)
+    failed = {row.source_host_uuid for row in rows if _reports_stopped(row.payload)}
+    total = context.session.query(models.Host).filter_by(
+        deleted=0, failover_segment_id=segment_uuid).count()
+    return len(failed), total
+
+
+def _reports_stopped(payload: str | None) -> bool:
+    try:
+        data = json.loads(payload or '{}')
+    except ValueError:
+        return False
+    return isinstance(data, dict) and str(data.get('event', '')).upper() == 'STOPPED'
+
+
+def release_held_notifications(context, segment: str, held: str, released: str) -> list[str]:
+    """Give the notifications of ``segment`` (name or uuid) whose message
+    starts with ``held`` the message ``released``; their uuids."""
+    with _writer(context) as session:
+        row = session.query(models.FailoverSegment).filter(
+            models.FailoverSegment.deleted == 0,
+            sa.or_(models.FailoverSegment.name == segment,
+                   models.FailoverSegment.uuid == segment)).first()
+        if row is None:
+            raise exception.FailoverSegmentNotFound(id=segment)
+        notifications = session.query(models.Notification).filter(
+            models.Notification.deleted == 0, models.Notification.status == 'new',
+            models.Notification.failover_segment_uuid == row.uuid,
+            models.Notification.message.startswith(held, autoescape=True)).all()
+        for notification in notifications:
+            notification.message = released
+        return [notification.notification_uuid for notification in notifications]
+
+
+@context_manager.reader
 def host_get(context, host_uuid: str):
     """A live host by uuid, whatever its segment, with its segment loaded."""
     row = context.session.query(models.Host).filter_by(

@@ -16,6 +16,7 @@ from stevedore import driver as stevedore_driver
 from masakari import context as masakari_context
 from masakari import exception
 from masakari import objects
+from masakari.engine import mass_failure
 from masakari.engine.environment import Environment
 
 CONF = cfg.CONF
@@ -188,6 +189,9 @@ class MasakariManager:
                      row.type, row.source_host_uuid, event)
             status = 'finished'
         elif event == 'STOPPED':
+            if self._held(context, row):
+                self._emit_end(context, row)
+                return 'new'
             return self._recover_host(context, row)
         else:
             LOG.warning('Invalid event: %s received for notification type: %s',
@@ -195,6 +199,24 @@ class MasakariManager:
             status = 'ignored'
         self._emit_end(context, row)
         return status
+
+    def _held(self, context, row) -> bool:
+        """Whether the mass-failure guard holds this host failure (its
+        reason is then the notification's message)."""
+        if row.message == mass_failure.RELEASED:
+            return False
+        if mass_failure.is_held(row.message):
+            return True
+        window = CONF.host_failure.mass_failure_window
+        segment = self.db.host_get(context, row.source_host_uuid).failover_segment
+        failed, total = self.db.host_failures(context, segment.uuid, window)
+        reason = mass_failure.hold_reason(failed, total, CONF.host_failure.mass_failure_share,
+                                          window, segment.name)
+        if reason is None:
+            return False
+        LOG.warning('Notification %s held: %s', row.notification_uuid, reason)
+        self.db.notification_update(context, row.notification_uuid, {'message': reason})
+        return True
 
     def _recover_host(self, context, row) -> str:
         host = self.db.host_get(context, row.source_host_uuid)
@@ -311,6 +333,8 @@ class MasakariManager:
     def _process_unfinished_notifications(self, context) -> None:
         """Retry error notifications once and new ones nobody picked up."""
         for row in self.db.notifications_with_status(context, ('error', 'new')):
+            if mass_failure.is_held(row.message):
+                continue
             if row.status == 'error' or _older_than(
                     row, CONF.retry_notification_new_status_interval, self.env.utcnow()):
                 try:

@@ -23,6 +23,7 @@ from masakari import conf as masakari_conf
 from masakari import context as masakari_context
 from masakari import exception
 from masakari import objects
+from masakari.engine import mass_failure
 from masakari.engine.manager import MasakariManager
 from masakari.scenario.scheduler import Owner
 from masakari.scenario.world import Fault
@@ -381,6 +382,11 @@ class Run:
         if fault not in BMC_FAULTS:
             raise ValueError(f'bmc-fault {fault!r}: one of {", ".join(BMC_FAULTS)}')
         self.world.fence_devices[host].fault = None if fault == 'none' else fault
+
+    def _on_segment_release(self, event: Event) -> None:
+        released = self.world.db.release_held(event.args[0], mass_failure.HELD,
+                                              mass_failure.RELEASED)
+        self.world.log.add('world', 'released ' + (', '.join(released) or 'nothing'))
 
     def _on_engine_stop(self, event: Event) -> None:
         owner, _ = self.engines[event.args[0]]

@@ -229,6 +229,25 @@ class Database:
         rows = [row for row in self.notifications.values() if row.status in statuses]
         return [self._copy(row) for row in sorted(rows, key=lambda r: r.id, reverse=True)]
 
+    def host_failures(self, context, segment_uuid: str, within: int) -> tuple[int, int]:
+        self.world.check()
+        since = self.world.utcnow() - datetime.timedelta(seconds=within)
+        failed = {row.source_host_uuid for row in self.notifications.values()
+                  if row.failover_segment_uuid == segment_uuid and row.type == 'COMPUTE_HOST'
+                  and row.created_at >= since
+                  and str(json.loads(row.payload).get('event', '')).upper() == 'STOPPED'}
+        total = sum(1 for row in self.hosts.values() if row.failover_segment_id == segment_uuid)
+        return len(failed), total
+
+    def release_held(self, segment_name: str, held: str, released: str) -> list[str]:
+        uuid_ = self.segment_named(segment_name).uuid
+        rows = [row for row in self.notifications.values()
+                if row.failover_segment_uuid == uuid_ and row.status == 'new'
+                and (row.message or '').startswith(held)]
+        for row in rows:
+            row.message = released
+        return [row.notification_uuid for row in rows]
+
     def host_get(self, context, host_uuid: str) -> HostRow:
         self.world.check()
         row = self.hosts.get(host_uuid)
