@@ -102,19 +102,19 @@ def _host_bring_back() -> int:
     context = masakari_context.get_admin_context()
     nova = compute.API()
     try:
-        device = fencing.device_for(args.host, service_down=lambda name: nova.
+        device = fencing.device_for(args.host_name, service_down=lambda name: nova.
                                     find_compute_service(context, name).state == 'down')
         device.power_on()
-        print(f'{args.host}: powered on through {device.describe()}')
-        nova.set_forced_down(context, args.host, False)
-        print(f'{args.host}: nova-compute no longer forced down')
+        print(f'{args.host_name}: powered on through {device.describe()}')
+        nova.set_forced_down(context, args.host_name, False)
+        print(f'{args.host_name}: nova-compute no longer forced down')
         if args.enable_service:
-            nova.enable_disable_service(context, args.host, enable=True)
-            print(f'{args.host}: nova-compute enabled')
+            nova.enable_disable_service(context, args.host_name, enable=True)
+            print(f'{args.host_name}: nova-compute enabled')
         else:
-            print(f'{args.host}: nova-compute left disabled (--enable-service enables it)')
+            print(f'{args.host_name}: nova-compute left disabled (--enable-service enables it)')
     except exception.MasakariException as error:
-        print(f'{args.host}: {error}', file=sys.stderr)
+        print(f'{args.host_name}: {error}', file=sys.stderr)
         return 1
     return 0
 
@@ -141,7 +141,8 @@ def _add_category_parsers(subparsers: argparse._SubParsersAction) -> None:
     host_actions.required = True
     bring_back = host_actions.add_parser(
         'bring-back', help="Power a fenced host on and clear its nova-compute's forced_down.")
-    bring_back.add_argument('host', metavar='HOST')
+    # Not dest 'host': that is an option of masakari.conf.
+    bring_back.add_argument('host_name', metavar='HOST')
     bring_back.add_argument('--enable-service', action='store_true',
                             help='Also enable its nova-compute service.')
     bring_back.set_defaults(action_fn=_host_bring_back)

@@ -18,8 +18,10 @@ import time
 import pytest
 import yaml
 
+import novasim
 from masakari import fencing
 from tests.functional.fencing import emulators
+from tests.functional.test_manage import run as manage
 from tests.monitors import libvirt_guests
 from tests.monitors.daemon import wait_for
 from tests.support.ports import free_port
@@ -504,3 +506,46 @@ def test_a_file_that_is_not_a_mapping(tmp_path):
     with pytest.raises(fencing.FencingError,
                        match='must map host names to fence devices'):
         fencing.load_devices(path)
+
+
+# masakari-manage host bring-back ---------------------------------------------------
+
+def test_bring_back_powers_on_and_clears_forced_down(redfish, tmp_path):
+    bmc, host = redfish
+    host.ensure_running()
+    devices = write_devices(tmp_path, {'compute1': redfish_entry(bmc, host)})
+    fencing.fence(fencing.device_for('compute1', devices, bmc_timeout=5),
+                  timeout=POWER_TIMEOUT, interval=0.1)
+    sim = novasim.Simulator()
+    for name in ('compute1', 'compute2'):
+        sim.cloud.add_host(name)
+    sim.cloud.set_service('compute1', disabled=True, forced_down=True,
+                          disabled_reason='Masakari detected host failed.')
+    with novasim.start(sim) as running:
+        conf = tmp_path / 'masakari.conf'
+        conf.write_text(f'[DEFAULT]\nos_privileged_user_auth_url = {running.identity_url}\n'
+                        'os_privileged_user_name = masakari\n'
+                        'os_privileged_user_password = masakari\n'
+                        'os_privileged_user_tenant = service\n'
+                        f'[fencing]\ndevices_file = {devices}\n')
+        kept = manage('--config-file', str(conf), 'host', 'bring-back', 'compute1')
+        service = sim.cloud.compute_service('compute1')
+        assert kept.returncode == 0, kept.stderr
+        assert (service.forced_down, service.disabled) == (False, True)
+        wait_for(host.running, POWER_TIMEOUT, f'{host.name} running again')
+
+        enabled = manage('--config-file', str(conf), 'host', 'bring-back', 'compute1',
+                         '--enable-service')
+        assert enabled.returncode == 0, enabled.stderr
+        assert (service.forced_down, service.disabled) == (False, False)
+    assert 'compute1: nova-compute enabled' in enabled.stdout
+    assert_no_credentials(kept.stdout, kept.stderr, enabled.stdout, enabled.stderr)
+
+
+def test_bring_back_of_a_host_without_device_says_so(tmp_path):
+    devices = write_devices(tmp_path, {})
+    conf = tmp_path / 'masakari.conf'
+    conf.write_text(f'[fencing]\ndevices_file = {devices}\n')
+    result = manage('--config-file', str(conf), 'host', 'bring-back', 'compute9')
+    assert result.returncode == 1
+    assert 'no fence device for host compute9' in result.stderr
