@@ -14,7 +14,9 @@ takes ``--evacuate-seconds`` (T) once Nova starts it, and Nova runs at most
 ``--nova-concurrency`` (C) at once, queueing the others. masakari-api and
 masakari-engine run as processes on an SQLite file database and the local
 RabbitMQ (a private exchange and topic per run), noauth2, with
-``wait_period_after_service_update = 0`` and every other option at its
+``wait_period_after_service_update = 0``, ``host_failure_recovery_threads``
+= 2 C for both (``--recovery-threads``: Nova always has the next
+evacuations queued, for both engines alike) and every other option at its
 default (``--set`` changes a [DEFAULT] option for both targets). The
 segment (recovery method ``auto``) and its hosts are created through the
 API; then Nova reports ``failed`` down and a COMPUTE_HOST STOPPED
@@ -26,11 +28,8 @@ Reported per run: the makespan, the ideal ``ceil(N / C) * T`` (Nova busy
 all along), their ratio, and the Nova calls made from the POST to the end,
 from the stand-in's call log: compute calls per instance, then split into
 the calls naming one server (by kind, per instance) and the others, and
-the Keystone calls. The defaults (T = 2 s, C = 50: an ideal of 2, 4 and
-40 s) keep a default run of an engine that keeps Nova busy within a few
-minutes; an engine that evacuates three instances at a time and polls each
-every second (upstream's default) needs about 0.7 N seconds, and a default
-run of both then takes about 25 minutes.
+the Keystone calls. The defaults (T = 5 s, C = 50: an ideal of 5, 10 and
+100 s) keep a default run of both engines within about ten minutes.
 
 ``--target upstream`` or ``both`` runs upstream masakari 22.0.0's
 masakari-api and masakari-engine from the venv that ``sh
@@ -311,7 +310,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--instances', type=sizes_arg, default=[10, 100, 1000],
                         help='comma-separated numbers of instances on the failed host')
-    parser.add_argument('--evacuate-seconds', type=float, default=2.0,
+    parser.add_argument('--evacuate-seconds', type=float, default=5.0,
                         help="T: one evacuation's duration once Nova starts it")
     parser.add_argument('--nova-concurrency', type=int, default=50,
                         help='C: evacuations Nova runs at once')
@@ -326,7 +325,12 @@ def main() -> None:
     parser.add_argument('--set', action='append', default=[], metavar='OPTION=VALUE',
                         help='a [DEFAULT] option of both masakari.conf, e.g. '
                              'host_failure_recovery_threads=10')
+    parser.add_argument('--recovery-threads', type=int,
+                        help='host_failure_recovery_threads of both targets (default 2 C: '
+                             'Nova always has the next evacuations queued)')
     args = parser.parse_args()
+    threads = args.recovery_threads or 2 * args.nova_concurrency
+    args.set.insert(0, f'host_failure_recovery_threads = {threads}')
     try:
         rabbit.require()
     except BaseException as error:  # pytest's skip outcome, outside pytest
