@@ -456,7 +456,7 @@ def test_no_arguments_prints_version_and_categories():
     assert result.returncode == 2
     assert result.stdout == (f'\nOpenStack masakari version: {version}\n\n'
                              f'{MANAGE} category action [<args>]\n'
-                             'Available categories:\n\tdb\n\tscenario\n')
+                             'Available categories:\n\tdb\n\thost\n\tscenario\n\tsegment\n')
 
 
 def test_missing_config_file(tmp_path):

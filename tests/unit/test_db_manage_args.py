@@ -53,7 +53,7 @@ def test_no_arguments_prints_usage(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert out == (f'\nOpenStack masakari version: {manage.version_string()}\n\n'
                    'masakari-manage category action [<args>]\n'
-                   'Available categories:\n\tdb\n\tscenario\n')
+                   'Available categories:\n\tdb\n\thost\n\tscenario\n\tsegment\n')
 
 
 def test_autogenerate_ignores_tables_of_others():
