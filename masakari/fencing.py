@@ -44,7 +44,6 @@ import hashlib
 import os
 import stat
 import threading
-import time
 import urllib.parse
 from collections.abc import Callable
 from typing import Any
@@ -506,36 +505,3 @@ def device_for(host: str, path: str | None = None,
         raise FencingError(f'fencing devices file {path}: no fence device '
                            f'for host {host}')
     return make_device(host, entries[host], path, service_down, bmc_timeout)
-
-
-def wait_until(done: Callable[[], bool], timeout: float,
-               interval: float) -> bool:
-    """Poll ``done`` at once, then every ``interval`` seconds, until it is
-    true (True) or ``timeout`` seconds have passed (False)."""
-    started = time.monotonic()
-    while True:
-        if done():
-            return True
-        if time.monotonic() - started > timeout:
-            return False
-        time.sleep(interval)
-
-
-def fence(device: FenceDevice, timeout: float | None = None,
-          interval: float | None = None,
-          wait: Callable[[Callable[[], bool], float, float], bool] = wait_until
-          ) -> None:
-    """Power the host off and wait until its device reports it off.
-
-    ``timeout`` and ``interval`` default to ``[fencing] power_off_timeout``
-    and ``poll_interval``; ``wait`` has the signature of :func:`wait_until`
-    (the engine passes its environment's). Raises FencingError when the
-    device fails or does not report the host off in time.
-    """
-    timeout = CONF.fencing.power_off_timeout if timeout is None else timeout
-    interval = CONF.fencing.poll_interval if interval is None else interval
-    device.power_off()
-    if not wait(device.is_off, timeout, interval):
-        raise FencingError(f'{device.host}: {device.describe()}: power-off '
-                           f'not confirmed within {timeout:g} s')
-    LOG.info('%s is off, as %s reports', device.host, device.describe())

@@ -80,6 +80,8 @@ class DisableComputeServiceTask(HostFailureTask):
         self.novaclient.set_forced_down(self.context, host_name, True)
         self.novaclient.enable_disable_service(
             self.context, host_name, reason=CONF.host_failure.service_disable_reason)
+        LOG.info('Host %s fenced: powered off through %s, its compute service forced '
+                 'down.', host_name, device.describe())
         self.update_details(f"Compute service on host '{host_name}' is forced down and "
                             'disabled: evacuating at once', 1.0)
 
