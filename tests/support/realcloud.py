@@ -49,6 +49,9 @@ SERVICE_USERS = ('nova', 'placement', 'glance', 'neutron')
 # Masakari's microversion; from 2.95 on an evacuated server ends SHUTOFF.
 COMPUTE_HEADERS = {'OpenStack-API-Version': 'compute 2.53'}
 FLAVOR = {'name': 'm1.tiny', 'id': '1', 'ram': 64, 'vcpus': 1, 'disk': 0}
+# nova-compute heartbeats: Nova reports a killed one down after at least
+# SERVICE_DOWN_TIME - REPORT_INTERVAL seconds, at most SERVICE_DOWN_TIME.
+REPORT_INTERVAL, SERVICE_DOWN_TIME = 3, 15
 
 
 class CloudUnavailable(RuntimeError):
@@ -237,17 +240,37 @@ class Cloud:
                     '--config-file', self.etc / 'nova/nova.conf',
                     '--config-file', self.etc / f'nova/{host}.conf')
 
-    def heal(self) -> None:
-        """Every nova-compute running, enabled and up, as after start()."""
+    def heal(self, timeout: float = 60) -> None:
+        """Every nova-compute running, enabled, not forced down and up, as
+        after start()."""
         for host in COMPUTES:
             if self.processes[f'nova-compute-{host}'].poll() is not None:
                 self.start_compute(host)
-            if self.service(host)['status'] != 'enabled':
+        deadline = time.monotonic() + timeout
+        for host in COMPUTES:
+            service = self.service(host)
+            if service['forced_down']:  # fenced
+                self._wait(f'{host} forced up', deadline,
+                           lambda service=service: self._force_up(service))
+            if service['status'] != 'enabled':
                 self.set_service(host, enabled=True)
         for host in COMPUTES:
             self.wait_service(host, 'up')
 
     # -- internals -------------------------------------------------------
+    def _force_up(self, service: dict) -> bool:
+        """Whether Nova took the forced down mark off ``service``. It
+        refuses until the restarted nova-compute has cleaned up after the
+        evacuations from its host."""
+        response = self.request('compute', 'PUT', f'/os-services/{service["id"]}',
+                                json={'forced_down': False}, headers=COMPUTE_HEADERS)
+        if response.status_code == 400 and 'evacuation migration' in response.text:
+            return False
+        if response.status_code >= 400:
+            raise CloudError(f'forcing up {service["host"]}: {response.status_code} '
+                             f'{response.text}')
+        return True
+
     def _bin(self, name: str) -> pathlib.Path:
         return self.venv / 'bin' / name
 
@@ -403,7 +426,7 @@ class Cloud:
                 'compute_driver': 'fake.FakeDriverWithoutFakeNodes',
                 'enabled_apis': 'osapi_compute',
                 # a killed nova-compute is reported down within ~15 s
-                'report_interval': 3, 'service_down_time': 15,
+                'report_interval': REPORT_INTERVAL, 'service_down_time': SERVICE_DOWN_TIME,
                 # no real Neutron: never poll port info
                 'heal_instance_info_cache_interval': -1,
                 'sync_power_state_interval': 30},
@@ -472,16 +495,23 @@ class Cloud:
 
 
 @contextlib.contextmanager
-def masakari(cloud: Cloud, work: pathlib.Path):
+def masakari(cloud: Cloud, work: pathlib.Path, extra: str = '', port: int | None = None):
     """Our masakari-api (Keystone pipeline) and one masakari-engine on
-    ``cloud``; yields an e2e.Deployment acting as the admin user."""
+    ``cloud``; yields an e2e.Deployment acting as the admin user.
+    ``extra`` is added to its masakari.conf. A deployment has an RPC topic
+    of its own: another one may run beside it, on another ``port`` than
+    the catalog's."""
     work.mkdir(parents=True, exist_ok=True)
     database_url = databases.create('mysql', work)
+    private = f'masakari-{uuid.uuid4().hex[:8]}'
     try:
-        port = cloud.ports['masakari']
+        port = port or cloud.ports['masakari']
         config = api_server.write_config(
             work / 'masakari.conf', database_url, port, auth_strategy='keystone',
-            workers=1, transport_url=cloud.transport_url, extra=cloud.masakari_options())
+            workers=1, transport_url=cloud.transport_url, extra=(
+                cloud.masakari_options()
+                + f'[DEFAULT]\ncontrol_exchange = {private}\nmasakari_topic = {private}\n'
+                + extra))
         with e2e.serve(config, port, work, None,
                        cloud.keystone.token(ks.ADMIN)) as deployment:
             yield deployment

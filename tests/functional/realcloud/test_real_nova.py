@@ -7,17 +7,31 @@ monitor posts them.
 Each scenario reports the time from the notification POST to its final
 status. For scale, upstream masakari 22.0.0 took 2.4-4.4 s (VM) and 8-10 s
 (host, two servers) on such a cloud with the same shortened waits.
+
+With fencing, a libvirt domain behind sushy-tools' Redfish emulator stands
+for the failed host together with its nova-compute process.
 """
+import datetime
 import os
+import threading
 import time
 
 import pytest
+import yaml
 
+from tests.functional.fencing import emulators
+from tests.monitors import libvirt_guests
+from tests.support import api_server
 from tests.support import rabbit
 from tests.support import realcloud
 
 HA = {'HA_Enabled': 'True'}
 HOST_DOWN = {'event': 'STOPPED', 'cluster_status': 'OFFLINE', 'host_status': 'NORMAL'}
+BMC_USER, BMC_PASSWORD = 'fence-admin', 'Pa55-realcloud-41c7'
+# The scenarios without fencing, for the one with it: method -> (seconds
+# from the nova-compute kill to Nova reporting it down, from the POST to
+# the final status).
+WITHOUT_FENCING: dict[str, tuple[float, float]] = {}
 
 
 def report(config, message: str) -> None:
@@ -135,6 +149,7 @@ def test_killed_compute_host_servers_end_active_elsewhere(
     cloud.kill_compute(failed)
     seen_down = cloud.wait_service(failed, 'down')
     shown, seconds = recover(deployment, 'COMPUTE_HOST', failed, HOST_DOWN)
+    WITHOUT_FENCING[method] = seen_down, seconds
     report(request.config, f'{method}: nova-compute killed -> down in {seen_down:.1f} s; '
            f'COMPUTE_HOST notification: POST -> {shown["status"]} in {seconds:.1f} s')
 
@@ -147,3 +162,113 @@ def test_killed_compute_host_servers_end_active_elsewhere(
         else:
             assert moved['OS-EXT-SRV-ATTR:host'] != failed, moved
     assert cloud.service(failed)['status'] == 'disabled'  # masakari fenced it off
+
+
+@pytest.fixture
+def fenced_host(tmp_path):
+    """(Redfish emulator, running libvirt domain) standing for a host."""
+    libvirt_guests.require_libvirtd()
+    domain = emulators.Host('realcloud')
+    try:
+        bmc = emulators.RedfishBmc(tmp_path / 'redfish', BMC_USER, BMC_PASSWORD)
+    except BaseException:
+        domain.remove()
+        raise
+    yield bmc, domain
+    bmc.stop()
+    domain.remove()
+
+
+@pytest.fixture
+def fencing_deployment(cloud, fenced_host, tmp_path):
+    """A second masakari beside the module's, fencing compute01 through
+    the emulator; its segment holds every compute host."""
+    bmc, domain = fenced_host
+    devices = tmp_path / 'fencing.yaml'
+    devices.touch(mode=0o600)
+    devices.write_text(yaml.safe_dump({'compute01': {
+        'driver': 'redfish', 'address': bmc.address, 'system': bmc.system(domain),
+        'username': BMC_USER, 'password': BMC_PASSWORD, 'verify': False}}))
+    with realcloud.masakari(cloud, cloud.work / 'masakari-fencing',
+                            f'[fencing]\nenabled = true\ndevices_file = {devices}\n',
+                            port=api_server.free_port()) as deployment:
+        deployment.segment('seg-fencing', 'auto', list(realcloud.COMPUTES))
+        yield deployment
+
+
+def utc_seconds(timestamp: str) -> float:
+    """The epoch seconds of a naive UTC timestamp of the engine."""
+    return datetime.datetime.fromisoformat(timestamp).replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+
+
+# verify: false against the emulator's self-signed certificate
+@pytest.mark.filterwarnings('ignore::urllib3.exceptions.InsecureRequestWarning')
+def test_fenced_compute_host_is_evacuated_before_nova_would_see_it_down(
+        request, cloud, fenced_host, fencing_deployment, boot, healed):
+    _, domain = fenced_host
+    failed = 'compute01'
+    servers = [boot(f'fenced-vm{i}', failed, wait=False) for i in range(1, 5)]
+    for server in servers:
+        cloud.wait_server(server['id'], 'ACTIVE')
+    # The domain and nova-compute are one host: nova-compute dies with the
+    # power, as soon as the domain is seen off.
+    killed_at = []
+    stop_watching = threading.Event()
+
+    def watch() -> None:
+        while not stop_watching.wait(0.2):
+            if domain.shut_off():
+                cloud.kill_compute(failed)
+                killed_at.append(time.time())
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        # Still up, as when a monitor reports a partitioned host.
+        assert domain.running() and cloud.service(failed)['state'] == 'up'
+        posted_at = time.time()
+        shown, seconds = recover(fencing_deployment, 'COMPUTE_HOST', failed, HOST_DOWN)
+    finally:
+        stop_watching.set()
+        watcher.join()
+    assert shown['status'] == 'finished', shown
+    assert killed_at, f'{failed} was never powered off'
+    lines = [line for task in shown['recovery_workflow_details']
+             for line in task['progress_details']]
+
+    def first(prefix: str) -> float:
+        return next(utc_seconds(line['timestamp']) for line in lines
+                    if line['message'].startswith(prefix))
+
+    fencing = first(f"Host '{failed}' is powered off") - first('Powering off host')
+    first_evacuation = first('Evacuation of instance started')
+    report(request.config, (
+        f'auto with fencing (redfish, {len(servers)} servers, notification while the host '
+        f'is up): fenced (power-off -> confirmed off) in {fencing:.1f} s; COMPUTE_HOST '
+        f'notification: POST -> first evacuation in {first_evacuation - posted_at:.1f} s, '
+        f'POST -> {shown["status"]} in {seconds:.1f} s; nova-compute killed at power-off '
+        f'-> first evacuation in {first_evacuation - killed_at[0]:.1f} s'))
+    if 'auto' in WITHOUT_FENCING:
+        nova_detection, without = WITHOUT_FENCING['auto']
+        report(request.config, f'auto without fencing (2 servers, notification once Nova '
+               f'reports the host down): nova-compute killed -> down in {nova_detection:.1f} s, '
+               f'then POST -> finished in {without:.1f} s')
+    else:  # run alone: the earliest Nova can report a killed nova-compute down
+        nova_detection = realcloud.SERVICE_DOWN_TIME - realcloud.REPORT_INTERVAL
+        report(request.config, f'auto without fencing: not run; Nova reports a killed '
+               f'nova-compute down {nova_detection} s after the kill at the earliest')
+
+    # Nova alone would not have let an evacuation begin before then.
+    assert first_evacuation < killed_at[0] + nova_detection
+    # Fencing takes the place of the wait for Nova: the evacuations start
+    # as soon as the host is off. (Landing them is Nova's own pace: some
+    # seconds for four servers on this cloud, fencing or not.)
+    assert first_evacuation - posted_at <= fencing + 2
+    assert domain.shut_off()
+    for server in servers:
+        moved = cloud.server(server['id'])
+        assert moved['status'] == 'ACTIVE', moved
+        assert moved['OS-EXT-SRV-ATTR:host'] != failed, moved
+    assert cloud.service(failed)['status'] == 'disabled'
