@@ -135,10 +135,17 @@ def _segment_release() -> int:
     return 0
 
 
+def _category(subparsers: argparse._SubParsersAction, name: str,
+              help: str) -> argparse._SubParsersAction:
+    """The parsers of the actions of category ``name``, one required."""
+    actions = subparsers.add_parser(name, help=help).add_subparsers(
+        dest='action', metavar='<action>')
+    actions.required = True
+    return actions
+
+
 def _add_category_parsers(subparsers: argparse._SubParsersAction) -> None:
-    host = subparsers.add_parser('host', help='Compute hosts the engine fenced.')
-    host_actions = host.add_subparsers(dest='action', metavar='<action>')
-    host_actions.required = True
+    host_actions = _category(subparsers, 'host', 'Compute hosts the engine fenced.')
     bring_back = host_actions.add_parser(
         'bring-back', help="Power a fenced host on and clear its nova-compute's forced_down.")
     # Not dest 'host': that is an option of masakari.conf.
@@ -147,19 +154,15 @@ def _add_category_parsers(subparsers: argparse._SubParsersAction) -> None:
                             help='Also enable its nova-compute service.')
     bring_back.set_defaults(action_fn=_host_bring_back)
 
-    segment = subparsers.add_parser('segment', help='Failover segments.')
-    segment_actions = segment.add_subparsers(dest='action', metavar='<action>')
-    segment_actions.required = True
+    segment_actions = _category(subparsers, 'segment', 'Failover segments.')
     release = segment_actions.add_parser(
         'release', help='Let the engine recover the host failures held by the '
                         'mass-failure guard.')
     release.add_argument('segment', metavar='SEGMENT', help='Name or uuid.')
     release.set_defaults(action_fn=_segment_release)
 
-    scenario = subparsers.add_parser(
-        'scenario', help='Rehearse recoveries on a simulated cloud.')
-    scenario_actions = scenario.add_subparsers(dest='action', metavar='<action>')
-    scenario_actions.required = True
+    scenario_actions = _category(subparsers, 'scenario',
+                                 'Rehearse recoveries on a simulated cloud.')
     run = scenario_actions.add_parser(
         'run', help='Run scenario folders and print what the engine would do.')
     run.add_argument('folders', nargs='+', metavar='DIR')
@@ -167,9 +170,7 @@ def _add_category_parsers(subparsers: argparse._SubParsersAction) -> None:
                      help="Also write each folder's log as its expected.log.")
     run.set_defaults(action_fn=_scenario_run)
 
-    db = subparsers.add_parser('db', help='Database maintenance.')
-    actions = db.add_subparsers(dest='action', metavar='<action>')
-    actions.required = True
+    actions = _category(subparsers, 'db', 'Database maintenance.')
 
     sync = actions.add_parser(
         'sync', help='Upgrade the database schema, then the taskflow tables.')
