@@ -317,7 +317,9 @@ class IpmiDevice(BmcDevice):
         session = _IpmiSession(self.address, self._username.encode(),
                                self._password.encode(), port=self.port)
         if session.broken:
-            raise ipmi_exceptions.IpmiException(session.errormsg)
+            # pyghmi gives a reason for a refused login, none for a BMC that
+            # stopped answering during it.
+            raise ipmi_exceptions.IpmiException(getattr(session, 'errormsg', None))
         response = session.raw_command(netfn=CHASSIS_NETFN, command=command,
                                        data=data)
         if 'error' in response:

@@ -146,12 +146,15 @@ class API:
 
     @translate_errors
     def set_forced_down(self, context: masakari_context.RequestContext, host: str,
-                        forced_down: bool) -> None:
+                        forced_down: bool, disabled_reason: str | None = None) -> None:
         """Mark the nova-compute service of ``host`` forced down (or clear it):
-        Nova then takes it for down at once, and accepts evacuations."""
+        Nova then takes it for down at once, and accepts evacuations. With
+        ``disabled_reason`` the same request also disables it."""
         service = self.find_compute_service(context, host)
-        _call(context.request_id, 'PUT', f'/os-services/{service.id}',
-              {'forced_down': forced_down})
+        body = {'forced_down': forced_down}
+        if disabled_reason:
+            body.update(status='disabled', disabled_reason=disabled_reason)
+        _call(context.request_id, 'PUT', f'/os-services/{service.id}', body)
 
     @translate_errors
     def evacuate_instance(self, context: masakari_context.RequestContext, server_id: str,

@@ -26,7 +26,7 @@ fencing_opts = [
     cfg.FloatOpt('power_off_timeout', default=30, min=0,
                  help='Seconds to wait, after asking a host\'s fence device '
                       'to power it off, for the device to report it off.'),
-    cfg.FloatOpt('poll_interval', default=1, min=0.01,
+    cfg.FloatOpt('poll_interval', default=0.5, min=0.01,
                  help='Seconds between two readings of the power state while '
                       'waiting for a power-off.'),
 ]

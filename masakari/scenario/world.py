@@ -454,11 +454,16 @@ class Nova:
             self.cloud.find_service(service.id), status=status,
             disabled_reason=reason if not enable and reason else None))
 
-    def set_forced_down(self, context, host: str, forced_down: bool) -> None:
+    def set_forced_down(self, context, host: str, forced_down: bool,
+                        disabled_reason: str | None = None) -> None:
         service = self.find_compute_service(context, host)
-        self._call('service-force-down', host, f'{host} {"on" if forced_down else "off"}',
-                   lambda: self.cloud.update_service(self.cloud.find_service(service.id),
-                                                     forced_down=forced_down))
+        describe = f'{host} {"on" if forced_down else "off"}' + (
+            f' disabled reason="{disabled_reason}"' if disabled_reason else '')
+        self._call('service-force-down', host, describe,
+                   lambda: self.cloud.update_service(
+                       self.cloud.find_service(service.id), forced_down=forced_down,
+                       status='disabled' if disabled_reason else None,
+                       disabled_reason=disabled_reason or None))
 
     def evacuate_instance(self, context, server_id: str, target: str | None = None) -> None:
         self._call('evacuate', server_id, server_id + (f' to {target}' if target else ''),

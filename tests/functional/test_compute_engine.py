@@ -184,6 +184,34 @@ def test_disabling_the_service_of_an_unknown_host_sends_no_update(sim, api, ctx)
     assert [m for m, _, _, _ in nova_calls(sim)] == ['GET']
 
 
+def test_forcing_down_and_disabling_is_one_request(sim, api, ctx):
+    api.set_forced_down(ctx, 'h1', True, disabled_reason='Masakari detected host failed.')
+    service = sim.cloud.compute_service('h1')
+    assert (service.forced_down, service.disabled, service.disabled_reason) == (
+        True, True, 'Masakari detected host failed.')
+    assert not sim.cloud.service_up(service)
+
+    api.set_forced_down(ctx, 'h1', False)
+    assert (service.forced_down, service.disabled) == (False, True)
+    puts = [(path, body) for method, path, _, body in nova_calls(sim) if method == 'PUT']
+    assert puts == [(f'/os-services/{service.id}',
+                     {'forced_down': True, 'status': 'disabled',
+                      'disabled_reason': 'Masakari detected host failed.'}),
+                    (f'/os-services/{service.id}', {'forced_down': False})]
+
+
+def test_servers_changed_since_lists_only_later_changes(sim, api, ctx, clock):
+    servers = [sim.cloud.add_server(f'i{n}', 'h1') for n in range(3)]
+    since = api.get_server(ctx, servers[0].id).updated_at
+    changed = api.get_servers_changed_since(ctx, since)
+    assert sorted(server.id for server in changed) == sorted(s.id for s in servers)
+    clock.advance(5)
+    sim.cloud.lock_server(servers[1].id)
+    later = api.get_server(ctx, servers[1].id).updated_at
+    assert [server.id for server in api.get_servers_changed_since(ctx, later)] == [
+        servers[1].id]
+
+
 # -- evacuation -----------------------------------------------------------------
 
 

@@ -77,9 +77,8 @@ class DisableComputeServiceTask(HostFailureTask):
             self.update_details(message, 1.0)
             raise exception.HostRecoveryFailureException(message) from error
         self.update_details(f"Host '{host_name}' is powered off", 0.6)
-        self.novaclient.set_forced_down(self.context, host_name, True)
-        self.novaclient.enable_disable_service(
-            self.context, host_name, reason=CONF.host_failure.service_disable_reason)
+        self.novaclient.set_forced_down(self.context, host_name, True,
+                                        disabled_reason=CONF.host_failure.service_disable_reason)
         LOG.info('Host %s fenced: powered off through %s, its compute service forced '
                  'down.', host_name, device.describe())
         self.update_details(f"Compute service on host '{host_name}' is forced down and "
