@@ -257,6 +257,24 @@ class Cloud:
         for host in COMPUTES:
             self.wait_service(host, 'up')
 
+    def wait_consumer(self, queue: str, process: subprocess.Popen, log: pathlib.Path,
+                      timeout: float = 60) -> None:
+        """Until ``process`` consumes ``queue`` of the cloud's RabbitMQ
+        vhost: an RPC server is ready."""
+        deadline = time.monotonic() + timeout
+        while True:
+            listed = subprocess.run(
+                ['rabbitmqctl', '-q', 'list_queues', '-p', self.vhost, 'name', 'consumers'],
+                capture_output=True, text=True).stdout.split()
+            if queue in listed and listed[listed.index(queue) + 1] != '0':
+                return
+            if process.poll() is not None:
+                raise CloudError(f'{process.args[0]} exited ({process.returncode})\n'
+                                 + log.read_text(errors='replace')[-3000:])
+            if time.monotonic() > deadline:
+                raise CloudError(f'nothing consumes {queue}')
+            time.sleep(0.5)
+
     # -- internals -------------------------------------------------------
     def _force_up(self, service: dict) -> bool:
         """Whether Nova took the forced down mark off ``service``. It
@@ -495,12 +513,14 @@ class Cloud:
 
 
 @contextlib.contextmanager
-def masakari(cloud: Cloud, work: pathlib.Path, extra: str = '', port: int | None = None):
+def masakari(cloud: Cloud, work: pathlib.Path, extra: str = '', port: int | None = None,
+             venv: pathlib.Path | None = None):
     """Our masakari-api (Keystone pipeline) and one masakari-engine on
     ``cloud``; yields an e2e.Deployment acting as the admin user.
     ``extra`` is added to its masakari.conf. A deployment has an RPC topic
     of its own: another one may run beside it, on another ``port`` than
-    the catalog's."""
+    the catalog's. With ``venv``, the console scripts and API pipeline of
+    the masakari installed there (upstream's, say) serve instead of ours."""
     work.mkdir(parents=True, exist_ok=True)
     database_url = databases.create('mysql', work)
     private = f'masakari-{uuid.uuid4().hex[:8]}'
@@ -508,15 +528,44 @@ def masakari(cloud: Cloud, work: pathlib.Path, extra: str = '', port: int | None
         port = port or cloud.ports['masakari']
         config = api_server.write_config(
             work / 'masakari.conf', database_url, port, auth_strategy='keystone',
-            workers=1, transport_url=cloud.transport_url, extra=(
+            workers=1, transport_url=cloud.transport_url,
+            api_paste_config=venv / 'etc/masakari/api-paste.ini' if venv else None, extra=(
                 cloud.masakari_options()
                 + f'[DEFAULT]\ncontrol_exchange = {private}\nmasakari_topic = {private}\n'
                 + extra))
-        with e2e.serve(config, port, work, None,
-                       cloud.keystone.token(ks.ADMIN)) as deployment:
+        token = cloud.keystone.token(ks.ADMIN)
+        serving = (_serve_installed(cloud, venv, config, port, work, token, private) if venv
+                   else e2e.serve(config, port, work, None, token))
+        with serving as deployment:
             yield deployment
     finally:
         databases.drop(database_url)
+
+
+@contextlib.contextmanager
+def _serve_installed(cloud: Cloud, venv: pathlib.Path, config: pathlib.Path, port: int,
+                     work: pathlib.Path, token: str, topic: str):
+    """masakari-api and masakari-engine of the masakari in ``venv``, on
+    the database of ``config``, migrated first."""
+    # Its console scripts must not import the masakari of this checkout.
+    env = {k: v for k, v in os.environ.items() if k not in ('PYTHONPATH', 'VIRTUAL_ENV')}
+    scripts = venv / 'bin'
+    subprocess.run([str(scripts / 'masakari-manage'), '--config-file', str(config), 'db',
+                    'sync'], check=True, capture_output=True, env=env, cwd=work)
+    api = api_server.APIServer(None, port, work / 'api.log', env=env, command=[
+        str(scripts / 'masakari-api'), '--config-file', str(config)])
+    with open(work / 'engine.log', 'ab') as log:
+        engine = subprocess.Popen(
+            [str(scripts / 'masakari-engine'), '--config-file', str(config)], env=env,
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, preexec_fn=_die_with_parent)
+    try:
+        api.start(timeout=60)
+        cloud.wait_consumer(topic, engine, work / 'engine.log')
+        yield e2e.Deployment(api.url, None, config, work, token)
+    finally:
+        Cloud._kill(engine)
+        api.stop()
 
 
 class NeutronStub:
