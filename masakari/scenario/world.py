@@ -30,6 +30,10 @@ from masakari.scenario.scheduler import Owner
 from masakari.scenario.scheduler import Scheduler
 from masakari.scenario.scheduler import Stopped
 
+# The Nova stand-in's rules: imported only by masakari.scenario, which only
+# masakari-manage scenario run and the tests load.
+from novasim import state as novasim_state
+
 CONF = cfg.CONF
 # Virtual time 0; fixed, so that every run computes the same times.
 EPOCH = datetime.datetime(2026, 1, 1)
@@ -305,14 +309,13 @@ class Database:
 def _server_view(server) -> types.SimpleNamespace:
     """What masakari.compute.API returns for a server (the attributes the
     engine reads)."""
-    from novasim import state
     return types.SimpleNamespace(
         id=server.id, name=server.name, metadata=dict(server.metadata),
         vm_state=server.vm_state, task_state=server.task_state,
         power_state=server.power_state, is_locked=server.locked,
         locked_reason=server.locked_reason, hypervisor_hostname=server.node,
         compute_host=server.host,
-        updated_at=state.iso(server.updated, micro=False, zulu=True))
+        updated_at=novasim_state.iso(server.updated, micro=False, zulu=True))
 
 
 @dataclasses.dataclass
@@ -351,10 +354,8 @@ class Nova:
     them; faults and latencies come from the scenario."""
 
     def __init__(self, world: 'World'):
-        from novasim import state  # the stand-in's rules; only scenarios use them
-        self.state = state
         self.world = world
-        self.cloud = state.Cloud(clock=lambda: world.epoch_seconds + world.scheduler.now)
+        self.cloud = novasim_state.Cloud(clock=lambda: world.epoch_seconds + world.scheduler.now)
         self.faults: list[Fault] = []
         self.latency: dict[str, float] = {}
 
@@ -370,7 +371,7 @@ class Nova:
             if fault is not None:
                 raise self._fault_error(fault, operation, subject)
             result = act()
-        except self.state.NovaError as error:
+        except novasim_state.NovaError as error:
             self.world.log.by_current(f'{line}{error.code} {error.message}')
             raise compute_errors.translate(sdk_exceptions.HttpException(
                 message=error.message, details=error.message,
@@ -541,29 +542,26 @@ class FenceDevice:
         return f'{self.driver} bmc-{self.host}' if self.driver != 'nova' else \
             f'nova nova-compute on {self.host}'
 
-    def _answer(self, action: str) -> None:
+    def _answer(self, request: str, action: str) -> None:
+        """Log and raise the fault of the device, if any, for ``request``."""
         if self.fault == 'unreachable':
             self.world.scheduler.sleep(CONF.fencing.bmc_timeout)
-            raise exception.MasakariException(
-                f'{self.host}: {self.describe()}: cannot {action}: no answer within '
-                f'{CONF.fencing.bmc_timeout:g} s')
-        if self.fault == 'refused':
-            raise exception.MasakariException(
-                f'{self.host}: {self.describe()}: cannot {action}: the BMC refused the '
-                'credentials')
+            reason = f'no answer within {CONF.fencing.bmc_timeout:g} s'
+        elif self.fault == 'refused':
+            reason = 'the BMC refused the credentials'
+        else:
+            return
+        self.world.log.by_current(f'bmc {request} {self.host} -> {reason}')
+        raise exception.MasakariException(
+            f'{self.host}: {self.describe()}: cannot {action}: {reason}')
 
     def power_off(self) -> None:
         self.world.check()
-        line = f'bmc power-off {self.host} -> '
         if self.driver != 'nova':
-            try:
-                self._answer('power off')
-            except exception.MasakariException as error:
-                self.world.log.by_current(line + str(error).rpartition(': ')[2])
-                raise
+            self._answer('power-off', 'power off')
             if self.fault != 'stays-on' and self.off_at is None:
                 self.off_at = self.world.scheduler.now + self.power_off_seconds
-        self.world.log.by_current(line + 'accepted')
+        self.world.log.by_current(f'bmc power-off {self.host} -> accepted')
 
     def is_off(self) -> bool:
         self.world.check()
@@ -571,12 +569,7 @@ class FenceDevice:
             service = self.world.nova.cloud.compute_service(self.host)
             off = service is not None and not self.world.nova.cloud.service_up(service)
         else:
-            try:
-                self._answer('read the power state')
-            except exception.MasakariException as error:
-                self.world.log.by_current(f'bmc power-state {self.host} -> '
-                                          + str(error).rpartition(': ')[2])
-                raise
+            self._answer('power-state', 'read the power state')
             off = self.off_at is not None and self.world.scheduler.now >= self.off_at
             if off and self.world.nova.cloud.hosts[self.host].down_at is None:
                 # Powered off: its nova-compute stops reporting.
