@@ -21,8 +21,15 @@ evacuates only then) a COMPUTE_HOST STOPPED notification posted; reported
 is the time from the POST until the API (polled every 0.1 s) shows a final
 status. Afterwards the servers are deleted, compute01's nova-compute runs
 and is enabled again and its host leaves maintenance.
+
+``--target nova`` measures what Nova alone needs, the floor under any
+recovery: the same servers, compute01's nova-compute killed, its service
+forced down and disabled in one request (as fencing does), every server
+evacuated at once without a lock, and the servers listed every 0.1 s;
+reported is the time from that request until all are ACTIVE elsewhere.
 """
 import argparse
+import concurrent.futures
 import contextlib
 import pathlib
 import statistics
@@ -87,6 +94,41 @@ def run_once(cloud: realcloud.Cloud, name: str, deployment, segment: str, server
                             {'host': {'on_maintenance': False}})
 
 
+def nova_alone_once(cloud: realcloud.Cloud, servers: int, timeout: float) -> float | None:
+    """Seconds from forcing the failed host down until Nova has every
+    server ACTIVE elsewhere, or None when it has not within ``timeout``."""
+    booted = [cloud.boot(f'nova-vm{i}', host=FAILED, metadata=HA, wait=False)
+              for i in range(1, servers + 1)]
+    try:
+        for server in booted:
+            cloud.wait_server(server['id'], 'ACTIVE')
+        cloud.kill_compute(FAILED)
+        service = cloud.service(FAILED)
+        started = time.monotonic()
+        cloud.nova('PUT', f'/os-services/{service["id"]}',
+                   {'forced_down': True, 'status': 'disabled', 'disabled_reason': 'bench'})
+        with concurrent.futures.ThreadPoolExecutor(servers) as pool:
+            list(pool.map(lambda server: cloud.nova(
+                'POST', f'/servers/{server["id"]}/action', {'evacuate': {}}), booted))
+        pending = {server['id'] for server in booted}
+        while pending and time.monotonic() - started < timeout:
+            time.sleep(0.1)
+            for server in cloud.nova('GET', '/servers/detail?all_tenants=1')['servers']:
+                if (server['status'] == 'ACTIVE' and not server['OS-EXT-STS:task_state']
+                        and server['OS-EXT-SRV-ATTR:host'] != FAILED):
+                    pending.discard(server['id'])
+        seconds = time.monotonic() - started
+        print(f'[real nova] nova alone: {servers} servers, forced down -> '
+              + (f'all ACTIVE elsewhere in {seconds:.2f} s' if not pending else
+                 f'still not ACTIVE elsewhere after {seconds:.1f} s: {sorted(pending)}'),
+              flush=True)
+        return None if pending else seconds
+    finally:
+        for server in booted:
+            cloud.delete_server(server['id'])
+        cloud.heal()
+
+
 def summary(results: dict[str, list[tuple[float, float]]]) -> None:
     for name, figures in results.items():
         if not figures:
@@ -104,7 +146,7 @@ def main() -> None:
     parser.add_argument('--runs', type=int, default=3)
     parser.add_argument('--servers', type=int, default=4,
                         help='HA-enabled servers on the failed host')
-    parser.add_argument('--target', choices=('ours', 'upstream', 'both'), default='both')
+    parser.add_argument('--target', choices=('ours', 'upstream', 'both', 'nova'), default='both')
     parser.add_argument('--upstream-venv', type=pathlib.Path, default=DEFAULT_UPSTREAM_VENV)
     parser.add_argument('--timeout', type=float, default=300,
                         help='seconds allowed to each recovery')
@@ -129,6 +171,14 @@ def main() -> None:
     cloud = realcloud.Cloud(work).start()
     print(f'cloud up in {cloud.startup_seconds:.0f} s, logs in {cloud.logs}', flush=True)
     try:
+        if args.target == 'nova':
+            floors = [seconds for seconds in (nova_alone_once(cloud, args.servers, args.timeout)
+                                              for _ in range(args.runs)) if seconds is not None]
+            print(f'nova alone: {len(floors)} runs, forced down -> all ACTIVE median '
+                  f'{statistics.median(floors):.2f} s (min {min(floors):.2f}, '
+                  f'max {max(floors):.2f})' if floors else 'nova alone: no run landed',
+                  flush=True)
+            return
         with contextlib.ExitStack() as stack:
             deployments = {}
             for name, venv in venvs.items():

@@ -32,6 +32,9 @@ class TaskFlowDriver:
             raise exception.InvalidConfiguration(
                 '[taskflow] connection should be configured to use this driver.')
         self.env = env
+        # Opened here, not by the first recovery: loading the persistence
+        # layer takes about a third of a second, which would delay fencing.
+        env.flow_backend()
 
     # -- host failure -----------------------------------------------------------
 
