@@ -295,6 +295,13 @@ class _IpmiSession(ipmi_session.Session):
             self.currhashlen = 12
         return super()._got_rmcp_response(data)
 
+    def _mark_broken(self, error=None):
+        # pyghmi's version marks the session broken (through logout) before
+        # it records why; a login waiting on the session in another thread
+        # could then read the reason before it exists (AttributeError).
+        self.errormsg = error
+        super()._mark_broken(error)
+
 
 class IpmiDevice(BmcDevice):
     driver = 'ipmi'

@@ -313,6 +313,25 @@ def test_ipmi_wrong_credentials(ipmi, tmp_path, all_logs, capfd):
                           all_logs.text, *capfd.readouterr())
 
 
+def test_an_ipmi_session_has_its_reason_once_it_is_broken():
+    # pyghmi marks a session broken in logout(); a login waiting in another
+    # thread must find the reason already there.
+    seen = []
+
+    class Session(fencing._IpmiSession):
+        def logout(self, sessionok=True):
+            seen.append(getattr(self, 'errormsg', 'no reason yet'))
+            self.broken = True
+
+    session = object.__new__(Session)
+    session.__dict__.update(lastpayload=None, onlogpayload=None, bmc='127.0.0.1',
+                            userid=b'u', password=b'p', port=623, kgo=None,
+                            broken=False, socket=None, logonwaiters=[], logging=True)
+    session._mark_broken('Incorrect password provided')
+    assert seen == ['Incorrect password provided']
+    assert session.broken and session.errormsg == 'Incorrect password provided'
+
+
 # The nova driver --------------------------------------------------------------
 
 def test_nova_device_is_off_once_the_service_is_down(tmp_path, all_logs):
