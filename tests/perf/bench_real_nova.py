@@ -62,21 +62,35 @@ def recover(deployment, timeout: float) -> tuple[dict, float]:
         time.sleep(0.1)
 
 
-def run_once(cloud: realcloud.Cloud, name: str, deployment, segment: str, servers: int,
-             timeout: float) -> tuple[float, float] | None:
-    """One host failure; (kill -> down, POST -> finished) in seconds, or
-    None when the recovery did not end well (printed)."""
+@contextlib.contextmanager
+def servers_on_killed_host(cloud: realcloud.Cloud, name: str, servers: int):
+    """``servers`` HA-enabled servers ACTIVE on the failed host, whose
+    nova-compute is then killed; afterwards the servers are deleted and
+    every nova-compute is up and enabled again."""
     booted = [cloud.boot(f'{name}-vm{i}', host=FAILED, metadata=HA, wait=False)
               for i in range(1, servers + 1)]
     try:
         for server in booted:
             cloud.wait_server(server['id'], 'ACTIVE')
         cloud.kill_compute(FAILED)
-        seen_down = cloud.wait_service(FAILED, 'down')
-        shown, seconds = recover(deployment, timeout)
-        misplaced = [server['id'] for server in map(cloud.server, (s['id'] for s in booted))
-                     if server['status'] != 'ACTIVE'
-                     or server['OS-EXT-SRV-ATTR:host'] == FAILED]
+        yield booted
+    finally:
+        for server in booted:
+            cloud.delete_server(server['id'])
+        cloud.heal()
+
+
+def run_once(cloud: realcloud.Cloud, name: str, deployment, segment: str, servers: int,
+             timeout: float) -> tuple[float, float] | None:
+    """One host failure; (kill -> down, POST -> finished) in seconds, or
+    None when the recovery did not end well (printed)."""
+    try:
+        with servers_on_killed_host(cloud, name, servers) as booted:
+            seen_down = cloud.wait_service(FAILED, 'down')
+            shown, seconds = recover(deployment, timeout)
+            misplaced = [server['id'] for server in map(cloud.server, (s['id'] for s in booted))
+                         if server['status'] != 'ACTIVE'
+                         or server['OS-EXT-SRV-ATTR:host'] == FAILED]
         print(f'[real nova] {name}: {servers} servers, nova-compute killed -> down in '
               f'{seen_down:.1f} s; POST -> {shown["status"]} in {seconds:.1f} s'
               + (f'; not ACTIVE elsewhere: {misplaced}' if misplaced else ''), flush=True)
@@ -84,9 +98,6 @@ def run_once(cloud: realcloud.Cloud, name: str, deployment, segment: str, server
             return None
         return seen_down, seconds
     finally:
-        for server in booted:
-            cloud.delete_server(server['id'])
-        cloud.heal()
         host = next(h for h in deployment.call('GET', f'/segments/{segment}/hosts',
                                                200)['hosts'] if h['name'] == FAILED)
         if host['on_maintenance']:
@@ -97,12 +108,7 @@ def run_once(cloud: realcloud.Cloud, name: str, deployment, segment: str, server
 def nova_alone_once(cloud: realcloud.Cloud, servers: int, timeout: float) -> float | None:
     """Seconds from forcing the failed host down until Nova has every
     server ACTIVE elsewhere, or None when it has not within ``timeout``."""
-    booted = [cloud.boot(f'nova-vm{i}', host=FAILED, metadata=HA, wait=False)
-              for i in range(1, servers + 1)]
-    try:
-        for server in booted:
-            cloud.wait_server(server['id'], 'ACTIVE')
-        cloud.kill_compute(FAILED)
+    with servers_on_killed_host(cloud, 'nova', servers) as booted:
         service = cloud.service(FAILED)
         started = time.monotonic()
         cloud.nova('PUT', f'/os-services/{service["id"]}',
@@ -118,15 +124,11 @@ def nova_alone_once(cloud: realcloud.Cloud, servers: int, timeout: float) -> flo
                         and server['OS-EXT-SRV-ATTR:host'] != FAILED):
                     pending.discard(server['id'])
         seconds = time.monotonic() - started
-        print(f'[real nova] nova alone: {servers} servers, forced down -> '
-              + (f'all ACTIVE elsewhere in {seconds:.2f} s' if not pending else
-                 f'still not ACTIVE elsewhere after {seconds:.1f} s: {sorted(pending)}'),
-              flush=True)
-        return None if pending else seconds
-    finally:
-        for server in booted:
-            cloud.delete_server(server['id'])
-        cloud.heal()
+    print(f'[real nova] nova alone: {servers} servers, forced down -> '
+          + (f'all ACTIVE elsewhere in {seconds:.2f} s' if not pending else
+             f'still not ACTIVE elsewhere after {seconds:.1f} s: {sorted(pending)}'),
+          flush=True)
+    return None if pending else seconds
 
 
 def summary(results: dict[str, list[tuple[float, float]]]) -> None:
