@@ -242,13 +242,14 @@ def test_fenced_compute_host_is_evacuated_before_nova_would_see_it_down(
         return next(utc_seconds(line['timestamp']) for line in lines
                     if line['message'].startswith(prefix))
 
+    powering_off = first('Powering off host')
     confirmed_off = first(f"Host '{failed}' is powered off")
-    fencing = confirmed_off - first('Powering off host')
+    fencing = confirmed_off - powering_off
     first_evacuation = first('Evacuation of instance started')
     report(request.config, (
         f'auto with fencing (redfish, {len(servers)} servers, notification while the host '
         f'is up): fenced (power-off -> confirmed off) in {fencing:.1f} s; COMPUTE_HOST '
-        f'notification: POST -> power-off in {first("Powering off host") - posted_at:.1f} s, '
+        f'notification: POST -> power-off in {powering_off - posted_at:.1f} s, '
         f'POST -> first evacuation in {first_evacuation - posted_at:.1f} s, '
         f'POST -> {shown["status"]} in {seconds:.1f} s, confirmed off -> {shown["status"]} '
         f'in {posted_at + seconds - confirmed_off:.1f} s; nova-compute killed at power-off '
